@@ -1,0 +1,4 @@
+export type * from './task.js';
+export type * from './api.js';
+export type * from './events.js';
+export * from './ids.js';

@@ -1,0 +1,332 @@
+/**
+ * SQLite store on better-sqlite3 in WAL mode.
+ *
+ * Writes go through one queue and are committed in groups: every transaction queued while a
+ * commit is being prepared joins the same BEGIN…COMMIT, each inside its own SAVEPOINT so that one
+ * failing rolls back alone. One fsync then covers the whole group, and each caller resolves only
+ * after that commit. Reads use a second connection, which sees committed data only.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Store, StoreTx } from '../store.js';
+import type {
+  AgentPatch,
+  AgentRecord,
+  CommunicationRecord,
+  DeliveryFilter,
+  DeliveryMode,
+  DeliveryRecord,
+  TaskRecord,
+} from '../records.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SqliteTx } from './sqlite-tx.js';
+import { column, sqlValue, toAgent, toCommunication, toDelivery, toTask, type Row } from './rows.js';
+
+interface Pending {
+  fn: (tx: StoreTx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The most transactions committed together; bounds the latency one group adds. */
+const MAX_GROUP = 1024;
+
+export interface SqliteStoreOptions {
+  /** A file path, or `:memory:`. */
+  path: string;
+  synchronous: 'FULL' | 'NORMAL';
+}
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  private readonly writer: Database.Database;
+  private readonly reader: Database.Database;
+  private readonly tx: SqliteTx;
+  private readonly queue: Pending[] = [];
+  private scheduled = false;
+  private flushing = false;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    const memory = options.path === ':memory:';
+    if (!memory) mkdirSync(dirname(options.path), { recursive: true });
+    this.writer = new Database(options.path);
+    this.writer.pragma('journal_mode = WAL');
+    this.writer.pragma(`synchronous = ${options.synchronous}`);
+    this.writer.pragma('foreign_keys = ON');
+    this.writer.pragma('busy_timeout = 5000');
+    // An in-memory database cannot be opened twice, so it reads through the writer.
+    this.reader = memory ? this.writer : new Database(options.path, { readonly: false });
+    if (!memory) {
+      this.reader.pragma('busy_timeout = 5000');
+      this.reader.pragma('query_only = ON');
+    }
+    this.tx = new SqliteTx(this.writer);
+  }
+
+  async migrate(): Promise<void> {
+    const db = this.writer;
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const current = row.v ?? 0;
+    for (let version = current + 1; version <= SQLITE_MIGRATIONS.length; version++) {
+      const sql = SQLITE_MIGRATIONS[version - 1] as string;
+      db.transaction(() => {
+        db.exec(sql);
+        db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
+      }).immediate();
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.reader.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.queue.length > 0 || this.flushing) await new Promise((r) => setImmediate(r));
+    this.closed = true;
+    if (this.reader !== this.writer) this.reader.close();
+    this.writer.close();
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled && !this.flushing) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, MAX_GROUP);
+        await this.commitGroup(group);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commitGroup(group: Pending[]): Promise<void> {
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.writer.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const item of group) item.reject(error);
+      return;
+    }
+    for (const item of group) {
+      this.writer.exec('SAVEPOINT unit');
+      try {
+        const value = await item.fn(this.tx);
+        this.writer.exec('RELEASE unit');
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        this.writer.exec('ROLLBACK TO unit');
+        this.writer.exec('RELEASE unit');
+        outcomes.push({ ok: false, error });
+      }
+    }
+    try {
+      this.writer.exec('COMMIT');
+    } catch (error) {
+      if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+      for (const item of group) item.reject(error);
+      return;
+    }
+    group.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome?.error);
+    });
+  }
+
+  private statements = new Map<string, Database.Statement>();
+  private read(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.reader.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  // Agents
+
+  async insertAgent(agent: AgentRecord): Promise<void> {
+    await this.transaction(async () => {
+      this.writer
+        .prepare(
+          `INSERT INTO agents (id, name, description, endpoint_url, endpoint_disabled_at, token_hash, signing_secret,
+             previous_token_hash, previous_signing_secret, previous_valid_until, created_at, updated_at)
+           VALUES (@id, @name, @description, @endpointUrl, @endpointDisabledAt, @tokenHash, @signingSecret,
+             @previousTokenHash, @previousSigningSecret, @previousValidUntil, @createdAt, @updatedAt)`,
+        )
+        .run(agent);
+    });
+  }
+
+  async getAgent(id: string): Promise<AgentRecord | null> {
+    const row = this.read('SELECT * FROM agents WHERE id = ?').get(id) as Row | undefined;
+    return row ? toAgent(row) : null;
+  }
+
+  async getAgentByTokenHash(tokenHash: string, now: number): Promise<AgentRecord | null> {
+    const row = this.read(
+      `SELECT * FROM agents WHERE token_hash = ?
+       UNION ALL
+       SELECT * FROM agents WHERE previous_token_hash = ? AND previous_valid_until > ?
+       LIMIT 1`,
+    ).get(tokenHash, tokenHash, now) as Row | undefined;
+    return row ? toAgent(row) : null;
+  }
+
+  async listAgents(): Promise<AgentRecord[]> {
+    return (this.read('SELECT * FROM agents ORDER BY created_at, id').all() as Row[]).map(toAgent);
+  }
+
+  async updateAgent(id: string, patch: AgentPatch): Promise<void> {
+    const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+    const sets = entries.map(([k]) => `${column(k)} = @${k}`).join(', ');
+    const params: Record<string, unknown> = { id };
+    for (const [k, v] of entries) params[k] = sqlValue(v);
+    await this.transaction(async () => {
+      this.writer.prepare(`UPDATE agents SET ${sets} WHERE id = @id`).run(params);
+    });
+  }
+
+  // Tasks and communications
+
+  async getTask(taskId: string): Promise<TaskRecord | null> {
+    const row = this.read('SELECT * FROM tasks WHERE id = ?').get(taskId) as Row | undefined;
+    return row ? toTask(row) : null;
+  }
+
+  async listCommunications(
+    taskId: string,
+    afterSeq: number,
+    limit: number,
+    direction?: 'user' | 'agent',
+  ): Promise<CommunicationRecord[]> {
+    const rows = direction
+      ? this.read(
+          'SELECT * FROM communications WHERE task_id = ? AND seq > ? AND direction = ? ORDER BY seq LIMIT ?',
+        ).all(taskId, afterSeq, direction, limit)
+      : this.read('SELECT * FROM communications WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(
+          taskId,
+          afterSeq,
+          limit,
+        );
+    return (rows as Row[]).map(toCommunication);
+  }
+
+  async listRecentTurns(taskId: string, limit: number): Promise<CommunicationRecord[]> {
+    const rows = this.read(
+      `SELECT * FROM communications WHERE task_id = ? AND direction = 'user' ORDER BY seq DESC LIMIT ?`,
+    ).all(taskId, limit) as Row[];
+    return rows.map(toCommunication).reverse();
+  }
+
+  async listDeliveriesForMessages(taskId: string, messageIds: readonly string[]): Promise<DeliveryRecord[]> {
+    if (messageIds.length === 0) return [];
+    const placeholders = messageIds.map(() => '?').join(', ');
+    const rows = this.reader
+      .prepare(
+        `SELECT * FROM deliveries WHERE task_id = ? AND event_type = 'task.message' AND message_id IN (${placeholders})
+         ORDER BY created_at`,
+      )
+      .all(taskId, ...messageIds) as Row[];
+    return rows.map(toDelivery);
+  }
+
+  // Outbox
+
+  async claimDeliveries(opts: {
+    mode: DeliveryMode;
+    now: number;
+    limit: number;
+    owner: string;
+    leaseUntil: number;
+    agentId?: string;
+  }): Promise<DeliveryRecord[]> {
+    return this.transaction(async () => {
+      const agentFilter = opts.agentId === undefined ? '' : 'AND agent_id = @agentId';
+      const rows = this.writer
+        .prepare(
+          `UPDATE deliveries SET lease_owner = @owner, lease_until = @leaseUntil, updated_at = @now
+           WHERE id IN (
+             SELECT id FROM deliveries
+             WHERE state = 'pending' AND mode = @mode AND next_attempt_at <= @now
+               AND (lease_until IS NULL OR lease_until <= @now) ${agentFilter}
+             ORDER BY next_attempt_at, created_at LIMIT @limit)
+           RETURNING *`,
+        )
+        .all({ ...opts, agentId: opts.agentId ?? null }) as Row[];
+      return rows.map(toDelivery).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt);
+    });
+  }
+
+  async nextDeliveryDueAt(mode: DeliveryMode, agentId?: string): Promise<number | null> {
+    const row = (
+      agentId === undefined
+        ? this.read(
+            `SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS due FROM deliveries
+             WHERE state = 'pending' AND mode = ?`,
+          ).get(mode)
+        : this.read(
+            `SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS due FROM deliveries
+             WHERE state = 'pending' AND mode = ? AND agent_id = ?`,
+          ).get(mode, agentId)
+    ) as { due: number | null };
+    return row.due;
+  }
+
+  async releaseLeases(owner: string): Promise<void> {
+    await this.transaction(async () => {
+      this.writer
+        .prepare(`UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND state = 'pending'`)
+        .run(owner);
+    });
+  }
+
+  async listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]> {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: filter.limit };
+    if (filter.state) {
+      where.push('state = @state');
+      params.state = filter.state;
+    }
+    if (filter.agentId) {
+      where.push('agent_id = @agentId');
+      params.agentId = filter.agentId;
+    }
+    if (filter.taskId) {
+      where.push('task_id = @taskId');
+      params.taskId = filter.taskId;
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const rows = this.reader
+      .prepare(`SELECT * FROM deliveries ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit`)
+      .all(params) as Row[];
+    return rows.map(toDelivery);
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    const row = this.read('SELECT * FROM deliveries WHERE id = ?').get(id) as Row | undefined;
+    return row ? toDelivery(row) : null;
+  }
+
+  async countPendingDeliveries(): Promise<number> {
+    const row = this.read(`SELECT COUNT(*) AS n FROM deliveries WHERE state = 'pending'`).get() as { n: number };
+    return row.n;
+  }
+}

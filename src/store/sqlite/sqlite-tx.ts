@@ -1,0 +1,131 @@
+/** The StoreTx primitives on the SQLite writer connection. Only called inside a group commit. */
+import type Database from 'better-sqlite3';
+import type { TurnState } from '../../protocol/index.js';
+import type { StoreTx } from '../store.js';
+import type { CommunicationRecord, DeliveryPatch, DeliveryRecord, TaskPatch, TaskRecord } from '../records.js';
+import { column, sqlValue, toCommunication, toDelivery, toTask, type Row } from './rows.js';
+
+const PENDING_TURN = `turn_state IN ('queued', 'delivered', 'working')`;
+
+export class SqliteTx implements StoreTx {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  private patch(table: string, idColumn: string, id: string, patch: object, extra = ''): void {
+    const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+    const sets = entries.map(([k]) => `${column(k)} = @${k}`);
+    if (extra) sets.push(extra);
+    const params: Record<string, unknown> = { __id: id };
+    for (const [k, v] of entries) params[k] = sqlValue(v);
+    this.sql(`UPDATE ${table} SET ${sets.join(', ')} WHERE ${idColumn} = @__id`).run(params);
+  }
+
+  async getTaskForUpdate(taskId: string): Promise<TaskRecord | null> {
+    const row = this.sql('SELECT * FROM tasks WHERE id = ?').get(taskId) as Row | undefined;
+    return row ? toTask(row) : null;
+  }
+
+  async insertTask(task: TaskRecord): Promise<void> {
+    this.sql(
+      `INSERT INTO tasks (id, agent_id, session_hash, state, last_seq, version, status, status_text, status_expires_at,
+         created_at, updated_at)
+       VALUES (@id, @agentId, @sessionHash, @state, @lastSeq, @version, @status, @statusText, @statusExpiresAt,
+         @createdAt, @updatedAt)`,
+    ).run(task);
+  }
+
+  async updateTask(taskId: string, patch: TaskPatch): Promise<number> {
+    this.patch('tasks', 'id', taskId, patch, 'version = version + 1');
+    const row = this.sql('SELECT version FROM tasks WHERE id = ?').get(taskId) as { version: number } | undefined;
+    return row?.version ?? 0;
+  }
+
+  async getCommunication(taskId: string, messageId: string): Promise<CommunicationRecord | null> {
+    const row = this.sql('SELECT * FROM communications WHERE task_id = ? AND message_id = ?').get(taskId, messageId) as
+      | Row
+      | undefined;
+    return row ? toCommunication(row) : null;
+  }
+
+  async getCommunicationByWebhookId(agentId: string, webhookId: string): Promise<CommunicationRecord | null> {
+    const row = this.sql('SELECT * FROM communications WHERE agent_id = ? AND webhook_id = ?').get(agentId, webhookId) as
+      | Row
+      | undefined;
+    return row ? toCommunication(row) : null;
+  }
+
+  async insertCommunication(row: CommunicationRecord): Promise<void> {
+    this.sql(
+      `INSERT INTO communications (task_id, seq, message_id, direction, agent_id, response, final, in_reply_to,
+         webhook_id, turn_state, turn_updated_at, created_at)
+       VALUES (@taskId, @seq, @messageId, @direction, @agentId, @response, @final, @inReplyTo,
+         @webhookId, @turnState, @turnUpdatedAt, @createdAt)`,
+    ).run({ ...row, final: row.final ? 1 : 0 });
+  }
+
+  async latestPendingTurn(taskId: string): Promise<CommunicationRecord | null> {
+    const row = this.sql(
+      `SELECT * FROM communications WHERE task_id = ? AND direction = 'user' AND ${PENDING_TURN}
+       ORDER BY seq DESC LIMIT 1`,
+    ).get(taskId) as Row | undefined;
+    return row ? toCommunication(row) : null;
+  }
+
+  async latestTurn(taskId: string): Promise<CommunicationRecord | null> {
+    const row = this.sql(
+      `SELECT * FROM communications WHERE task_id = ? AND direction = 'user' ORDER BY seq DESC LIMIT 1`,
+    ).get(taskId) as Row | undefined;
+    return row ? toCommunication(row) : null;
+  }
+
+  async setTurnState(taskId: string, messageId: string, state: TurnState, at: number): Promise<void> {
+    this.sql('UPDATE communications SET turn_state = ?, turn_updated_at = ? WHERE task_id = ? AND message_id = ?').run(
+      state,
+      at,
+      taskId,
+      messageId,
+    );
+  }
+
+  async listStaleTurns(before: number, limit: number): Promise<CommunicationRecord[]> {
+    const rows = this.sql(
+      `SELECT * FROM communications WHERE ${PENDING_TURN} AND created_at < ? ORDER BY created_at LIMIT ?`,
+    ).all(before, limit) as Row[];
+    return rows.map(toCommunication);
+  }
+
+  async insertDelivery(row: DeliveryRecord): Promise<void> {
+    this.sql(
+      `INSERT INTO deliveries (id, task_id, agent_id, message_id, event_type, payload, mode, state, attempts,
+         next_attempt_at, lease_owner, lease_until, last_error, last_status, created_at, updated_at, delivered_at)
+       VALUES (@id, @taskId, @agentId, @messageId, @eventType, @payload, @mode, @state, @attempts,
+         @nextAttemptAt, @leaseOwner, @leaseUntil, @lastError, @lastStatus, @createdAt, @updatedAt, @deliveredAt)`,
+    ).run(row);
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    const row = this.sql('SELECT * FROM deliveries WHERE id = ?').get(id) as Row | undefined;
+    return row ? toDelivery(row) : null;
+  }
+
+  async updateDelivery(id: string, patch: DeliveryPatch): Promise<void> {
+    this.patch('deliveries', 'id', id, patch);
+  }
+
+  async listPendingDeliveriesForMessage(taskId: string, messageId: string): Promise<DeliveryRecord[]> {
+    const rows = this.sql(
+      `SELECT * FROM deliveries WHERE task_id = ? AND message_id = ? AND state = 'pending'`,
+    ).all(taskId, messageId) as Row[];
+    return rows.map(toDelivery);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The Store: the one source of truth. Dialect-agnostic and asynchronous, so SQLite and PostgreSQL
+ * implement it alike. Domain rules live in relay/, which composes the primitives of StoreTx inside
+ * `transaction`; the store itself only reads and writes rows.
+ */
+import type { TurnState } from '../protocol/index.js';
+import type {
+  AgentPatch,
+  AgentRecord,
+  CommunicationRecord,
+  DeliveryFilter,
+  DeliveryMode,
+  DeliveryPatch,
+  DeliveryRecord,
+  TaskPatch,
+  TaskRecord,
+} from './records.js';
+
+/** Operations available inside one transaction. Await only these inside `transaction`. */
+export interface StoreTx {
+  /** Reads a task and, where the dialect needs it, locks it until the transaction ends. */
+  getTaskForUpdate(taskId: string): Promise<TaskRecord | null>;
+  insertTask(task: TaskRecord): Promise<void>;
+  /** Applies the patch and bumps `version` by one. Returns the new version. */
+  updateTask(taskId: string, patch: TaskPatch): Promise<number>;
+  getCommunication(taskId: string, messageId: string): Promise<CommunicationRecord | null>;
+  getCommunicationByWebhookId(agentId: string, webhookId: string): Promise<CommunicationRecord | null>;
+  insertCommunication(row: CommunicationRecord): Promise<void>;
+  /** The newest user message whose turn is queued, delivered or working. */
+  latestPendingTurn(taskId: string): Promise<CommunicationRecord | null>;
+  /** The newest user message of the task, whatever its state. */
+  latestTurn(taskId: string): Promise<CommunicationRecord | null>;
+  setTurnState(taskId: string, messageId: string, state: TurnState, at: number): Promise<void>;
+  /** User messages still pending that were created before `before`, oldest first. */
+  listStaleTurns(before: number, limit: number): Promise<CommunicationRecord[]>;
+  insertDelivery(row: DeliveryRecord): Promise<void>;
+  getDelivery(id: string): Promise<DeliveryRecord | null>;
+  updateDelivery(id: string, patch: DeliveryPatch): Promise<void>;
+  /** Pending deliveries of one message (used when a turn is canceled). */
+  listPendingDeliveriesForMessage(taskId: string, messageId: string): Promise<DeliveryRecord[]>;
+}
+
+export interface Store {
+  /** Which implementation this is, for logs and metrics. */
+  readonly dialect: 'sqlite' | 'postgres';
+
+  /** Creates or upgrades the schema. Safe to call from several instances at once. */
+  migrate(): Promise<void>;
+  /** Cheap round trip for readiness checks. Throws when the database is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Runs `fn` in one transaction: everything it wrote is committed before the promise resolves,
+   * or nothing is if it throws. Implementations may commit several concurrent transactions
+   * together (group commit); each caller still resolves only after its own commit.
+   */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+
+  // Agents
+  insertAgent(agent: AgentRecord): Promise<void>;
+  getAgent(id: string): Promise<AgentRecord | null>;
+  /** Matches the current token hash, or the previous one while it is still valid at `now`. */
+  getAgentByTokenHash(tokenHash: string, now: number): Promise<AgentRecord | null>;
+  listAgents(): Promise<AgentRecord[]>;
+  updateAgent(id: string, patch: AgentPatch): Promise<void>;
+
+  // Tasks and communications (committed data only)
+  getTask(taskId: string): Promise<TaskRecord | null>;
+  /** Communications with seq > afterSeq, oldest first; `direction` filters when given. */
+  listCommunications(
+    taskId: string,
+    afterSeq: number,
+    limit: number,
+    direction?: 'user' | 'agent',
+  ): Promise<CommunicationRecord[]>;
+  /** The newest `limit` user messages (turns) of a task, oldest first. */
+  listRecentTurns(taskId: string, limit: number): Promise<CommunicationRecord[]>;
+  /** The newest delivery of each of these messages of the task. */
+  listDeliveriesForMessages(taskId: string, messageIds: readonly string[]): Promise<DeliveryRecord[]>;
+
+  // Outbox
+  /**
+   * Claims up to `limit` pending deliveries of `mode` that are due at `now` and not leased by
+   * anyone else, leasing them to `owner` until `leaseUntil`. For pull mode, `agentId` narrows it.
+   * Two workers never claim the same delivery while its lease holds.
+   */
+  claimDeliveries(opts: {
+    mode: DeliveryMode;
+    now: number;
+    limit: number;
+    owner: string;
+    leaseUntil: number;
+    agentId?: string;
+  }): Promise<DeliveryRecord[]>;
+  /** The earliest `nextAttemptAt` (or lease end) of a pending delivery of `mode`, or null. */
+  nextDeliveryDueAt(mode: DeliveryMode, agentId?: string): Promise<number | null>;
+  /** Gives back every lease held by `owner` (on shutdown), so others can take them at once. */
+  releaseLeases(owner: string): Promise<void>;
+  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]>;
+  getDelivery(id: string): Promise<DeliveryRecord | null>;
+  /** Pending deliveries: the outbox backlog. */
+  countPendingDeliveries(): Promise<number>;
+}
