@@ -26,6 +26,11 @@ export interface StoreTx {
   getCommunication(taskId: string, messageId: string): Promise<CommunicationRecord | null>;
   getCommunicationByWebhookId(agentId: string, webhookId: string): Promise<CommunicationRecord | null>;
   insertCommunication(row: CommunicationRecord): Promise<void>;
+  /**
+   * A user message with this ID in any task owned by the session. Lets a retried first message
+   * (sent before the client knew its task ID) be recognised instead of opening a second task.
+   */
+  findUserMessageInSession(sessionHash: string, messageId: string): Promise<CommunicationRecord | null>;
   /** The newest user message whose turn is queued, delivered or working. */
   latestPendingTurn(taskId: string): Promise<CommunicationRecord | null>;
   /** The newest user message of the task, whatever its state. */

@@ -52,6 +52,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX communications_pending_turns ON communications (created_at)
     WHERE turn_state IN ('queued', 'delivered', 'working');
   CREATE INDEX communications_turns ON communications (task_id, seq) WHERE direction = 'user';
+  CREATE INDEX communications_message ON communications (message_id);
 
   CREATE TABLE deliveries (
     id TEXT PRIMARY KEY,

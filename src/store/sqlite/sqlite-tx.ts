@@ -73,6 +73,14 @@ export class SqliteTx implements StoreTx {
     ).run({ ...row, final: row.final ? 1 : 0 });
   }
 
+  async findUserMessageInSession(sessionHash: string, messageId: string): Promise<CommunicationRecord | null> {
+    const row = this.sql(
+      `SELECT c.* FROM communications c JOIN tasks t ON t.id = c.task_id
+       WHERE c.message_id = ? AND c.direction = 'user' AND t.session_hash = ? LIMIT 1`,
+    ).get(messageId, sessionHash) as Row | undefined;
+    return row ? toCommunication(row) : null;
+  }
+
   async latestPendingTurn(taskId: string): Promise<CommunicationRecord | null> {
     const row = this.sql(
       `SELECT * FROM communications WHERE task_id = ? AND direction = 'user' AND ${PENDING_TURN}

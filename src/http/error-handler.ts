@@ -1,0 +1,59 @@
+/**
+ * Every failure becomes `{ success: false, error: { code, message } }`. A client's mistake is a
+ * 4xx that names the problem; only our own faults are 5xx, and those are logged.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { AppError, ERRORS, type ErrorCode, isAppError } from '../errors.js';
+import { StoreUnavailableError } from '../store/store-errors.js';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+};
+
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+  return reply.status(error.statusCode).send({ success: false, error: { code: error.code, message: error.message } });
+}
+
+/** Maps anything thrown to an AppError; unknown errors become INTERNAL. */
+export function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  if (error instanceof StoreUnavailableError) {
+    return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly.', { retryAfter: 5, cause: error });
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.validation) {
+    return new AppError('VALIDATION_FAILED', fastifyError.message ?? ERRORS.VALIDATION_FAILED.message);
+  }
+  const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped) {
+    const message = mapped === 'BODY_TOO_LARGE' ? 'The body is larger than the limit.' : (fastifyError.message ?? '');
+    return new AppError(mapped, message || undefined);
+  }
+  const status = fastifyError.statusCode;
+  if (status === 429) return new AppError('RATE_LIMITED', fastifyError.message);
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new AppError(status === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', fastifyError.message);
+  }
+  return new AppError('INTERNAL', undefined, { cause: error });
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.statusCode >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    } else {
+      request.log.info({ code: appError.code }, 'request rejected');
+    }
+    return sendError(reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    sendError(reply, new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0] ?? ''}.`));
+  });
+}

@@ -1,0 +1,88 @@
+/** GET /api/communications/stream: Server-Sent Events for one task, resumable by Last-Event-ID. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError } from '../../errors.js';
+import type { RelayContext } from '../../relay/context.js';
+import { taskForReader } from '../../relay/readers.js';
+import { readerOf } from '../auth.js';
+import { sessionRateLimit } from '../rate-limits.js';
+import { ErrorBody, StreamQuery } from '../schemas.js';
+import type { Heartbeats } from '../sse/heartbeats.js';
+import { TaskStream } from '../sse/task-stream.js';
+
+/** Open streams, so shutdown can end them cleanly with a retry hint. */
+export class StreamRegistry {
+  readonly open = new Set<TaskStream>();
+  private readonly perSession = new Map<string, number>();
+
+  claim(key: string, max: number): boolean {
+    const count = this.perSession.get(key) ?? 0;
+    if (count >= max) return false;
+    this.perSession.set(key, count + 1);
+    return true;
+  }
+
+  release(key: string): void {
+    const count = (this.perSession.get(key) ?? 1) - 1;
+    if (count <= 0) this.perSession.delete(key);
+    else this.perSession.set(key, count);
+  }
+
+  endAll(retryMs: number): void {
+    for (const stream of [...this.open]) stream.end(retryMs);
+  }
+}
+
+function lastEventId(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}
+
+export function streamRoutes(ctx: RelayContext, registry: StreamRegistry, heartbeats: Heartbeats): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/api/communications/stream',
+      {
+        config: { rateLimit: sessionRateLimit(ctx) },
+        schema: {
+          tags: ['communications'],
+          summary: 'Stream a task\'s answers as Server-Sent Events',
+          description:
+            '`event: response` (id = seq, data = Communication) and `event: task` (data = TaskView). ' +
+            'Resume with Last-Event-ID or ?after=. Access is scoped like get-responses.',
+          querystring: StreamQuery,
+          response: { '4xx': ErrorBody, '5xx': ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const { taskId } = request.query;
+        const reader = await readerOf(ctx, request);
+        await taskForReader(ctx, taskId, reader);
+        const after = lastEventId(request.headers['last-event-id']) ?? request.query.after ?? 0;
+        const key = reader.kind === 'session' ? `s:${reader.sessionHash ?? ''}` : reader.kind === 'agent' ? `a:${reader.agentId}` : 'admin';
+        if (!registry.claim(key, ctx.config.maxStreamsPerSession)) {
+          throw new AppError('TOO_MANY_STREAMS', `At most ${ctx.config.maxStreamsPerSession} streams per session.`, { retryAfter: 5 });
+        }
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          ...(reply.getHeaders() as Record<string, string>),
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+        res.socket?.setNoDelay(true);
+        let stopBeating = (): void => {};
+        ctx.metrics.readers.inc({ kind: 'sse' });
+        const stream: TaskStream = new TaskStream(ctx, res, taskId, after, () => {
+          registry.open.delete(stream);
+          registry.release(key);
+          stopBeating();
+          ctx.metrics.readers.dec({ kind: 'sse' });
+        });
+        registry.open.add(stream);
+        stopBeating = heartbeats.add(stream);
+      },
+    );
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Prometheus metrics via prom-client. Each app gets its own registry, so several apps can run in
+ * one process (tests) without clashing.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface MetricsSources {
+  /** Pending deliveries, read on each scrape. */
+  outboxBacklog(): Promise<number>;
+  /** One database round trip, timed on each scrape. */
+  pingDatabase(): Promise<void>;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly webhookResults = new Counter({
+    name: 'webhook_results_total',
+    help: 'Agent webhook requests by outcome: stored, duplicate, or rejected_<reason>.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: 'deliveries_total',
+    help: 'Delivery attempts to agent endpoints by outcome and attempt number.',
+    labelNames: ['outcome', 'attempt'] as const,
+    registers: [this.registry],
+  });
+  readonly readers = new Gauge({
+    name: 'readers_connected',
+    help: 'Readers waiting for answers, by kind (sse, longpoll, pull).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  private sources: MetricsSources | null = null;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const self = this;
+    new Gauge({
+      name: 'outbox_backlog',
+      help: 'Deliveries waiting to be sent or retried.',
+      registers: [this.registry],
+      async collect() {
+        if (self.sources) this.set(await self.sources.outboxBacklog().catch(() => -1));
+      },
+    });
+    new Gauge({
+      name: 'database_ping_seconds',
+      help: 'Latency of one database round trip, measured at scrape time.',
+      registers: [this.registry],
+      async collect() {
+        if (!self.sources) return;
+        const start = process.hrtime.bigint();
+        try {
+          await self.sources.pingDatabase();
+          this.set(Number(process.hrtime.bigint() - start) / 1e9);
+        } catch {
+          this.set(-1);
+        }
+      },
+    });
+  }
+
+  attach(sources: MetricsSources): void {
+    this.sources = sources;
+  }
+}

@@ -1,0 +1,98 @@
+/** Agents: registration, credential rotation and authentication (bearer token or signature). */
+import { Webhook } from 'standardwebhooks';
+import type { AgentCredentials } from '../protocol/index.js';
+import { AppError } from '../errors.js';
+import type { AgentRecord } from '../store/records.js';
+import type { RelayContext } from './context.js';
+import { newAgentId, newAgentToken, newSigningSecret, sha256 } from './ids.js';
+
+export interface NewAgentInput {
+  id?: string;
+  name: string;
+  description?: string;
+  endpointUrl?: string;
+}
+
+export async function createAgent(ctx: RelayContext, input: NewAgentInput): Promise<AgentCredentials> {
+  const id = input.id ?? newAgentId();
+  if (await ctx.store.getAgent(id)) throw new AppError('AGENT_EXISTS', `An agent with id "${id}" already exists.`);
+  const token = newAgentToken();
+  const signingSecret = newSigningSecret();
+  const now = ctx.now();
+  await ctx.store.insertAgent({
+    id,
+    name: input.name,
+    description: input.description ?? null,
+    endpointUrl: input.endpointUrl ?? null,
+    endpointDisabledAt: null,
+    tokenHash: sha256(token),
+    signingSecret,
+    previousTokenHash: null,
+    previousSigningSecret: null,
+    previousValidUntil: null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return { success: true, id, name: input.name, token, signingSecret };
+}
+
+/**
+ * New token and signing secret. The old ones keep working for `graceMs` (default 24 h), so an
+ * agent can be redeployed with the new credentials without dropping answers.
+ */
+export async function rotateAgentCredentials(
+  ctx: RelayContext,
+  id: string,
+  graceMs = 24 * 3_600_000,
+): Promise<AgentCredentials> {
+  const agent = await ctx.store.getAgent(id);
+  if (agent === null) throw new AppError('AGENT_NOT_FOUND');
+  const token = newAgentToken();
+  const signingSecret = newSigningSecret();
+  const now = ctx.now();
+  await ctx.store.updateAgent(id, {
+    tokenHash: sha256(token),
+    signingSecret,
+    previousTokenHash: graceMs > 0 ? agent.tokenHash : null,
+    previousSigningSecret: graceMs > 0 ? agent.signingSecret : null,
+    previousValidUntil: graceMs > 0 ? now + graceMs : null,
+    updatedAt: now,
+  });
+  return { success: true, id, name: agent.name, token, signingSecret };
+}
+
+export async function agentByToken(ctx: RelayContext, token: string): Promise<AgentRecord | null> {
+  return ctx.store.getAgentByTokenHash(sha256(token), ctx.now());
+}
+
+/** Signature headers as Standard Webhooks names them. */
+export interface SignatureHeaders {
+  'webhook-id': string;
+  'webhook-timestamp': string;
+  'webhook-signature': string;
+}
+
+/**
+ * Verifies a Standard Webhooks signature over the raw body with the agent's secret (or, during a
+ * rotation's grace period, the previous one). The package enforces the 5-minute tolerance.
+ */
+export function verifyAgentSignature(
+  agent: AgentRecord,
+  rawBody: string,
+  headers: SignatureHeaders,
+  now: number,
+): boolean {
+  const secrets = [agent.signingSecret];
+  if (agent.previousSigningSecret && agent.previousValidUntil !== null && agent.previousValidUntil > now) {
+    secrets.push(agent.previousSigningSecret);
+  }
+  for (const secret of secrets) {
+    try {
+      new Webhook(secret).verify(rawBody, { ...headers });
+      return true;
+    } catch {
+      // try the next secret
+    }
+  }
+  return false;
+}

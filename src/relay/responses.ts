@@ -1,0 +1,128 @@
+/**
+ * An agent's side of a task: accept an answer (idempotently) and/or a transient status.
+ * Everything is decided and written in one transaction; the wake-up goes out after the commit.
+ */
+import type { TurnState } from '../protocol/index.js';
+import { AppError } from '../errors.js';
+import { taskTopic } from '../events/broker.js';
+import type { AgentRecord, CommunicationRecord, TaskPatch } from '../store/records.js';
+import type { StoreTx } from '../store/store.js';
+import type { RelayContext } from './context.js';
+import { newMessageId } from './ids.js';
+import { isPending } from './tasks.js';
+
+export interface AgentPost {
+  taskId: string;
+  response?: string;
+  messageId?: string;
+  final?: boolean;
+  inReplyTo?: string;
+  status?: string;
+  statusText?: string;
+  /** The Standard Webhooks `webhook-id`, when the request was signed. */
+  webhookId?: string;
+}
+
+export interface AcceptResult {
+  taskId: string;
+  messageId?: string;
+  seq?: number;
+  duplicate: boolean;
+}
+
+/** Which user turn an answer belongs to; null for a proactive message. */
+async function turnFor(tx: StoreTx, taskId: string, inReplyTo: string | undefined): Promise<CommunicationRecord | null> {
+  if (inReplyTo !== undefined) {
+    const turn = await tx.getCommunication(taskId, inReplyTo);
+    if (turn === null || turn.direction !== 'user') {
+      throw new AppError('MESSAGE_NOT_FOUND', `inReplyTo "${inReplyTo}" is not a user message of this task.`);
+    }
+    if (turn.turnState === 'canceled') throw new AppError('TURN_CANCELED');
+    return turn;
+  }
+  const pending = await tx.latestPendingTurn(taskId);
+  if (pending) return pending;
+  // No pending turn: a late answer to a canceled one is refused; otherwise it is proactive.
+  const latest = await tx.latestTurn(taskId);
+  if (latest?.turnState === 'canceled') throw new AppError('TURN_CANCELED');
+  return null;
+}
+
+async function findDuplicate(
+  tx: StoreTx,
+  agent: AgentRecord,
+  post: AgentPost,
+  messageId: string,
+): Promise<CommunicationRecord | null> {
+  const byId = await tx.getCommunication(post.taskId, messageId);
+  if (byId) {
+    if (byId.direction !== 'agent') throw new AppError('MESSAGE_ID_CONFLICT', 'That messageId belongs to a user message.');
+    return byId;
+  }
+  return post.webhookId ? tx.getCommunicationByWebhookId(agent.id, post.webhookId) : null;
+}
+
+export async function acceptAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost): Promise<AcceptResult> {
+  const result = await ctx.store.transaction(async (tx): Promise<AcceptResult> => {
+    const now = ctx.now();
+    const task = await tx.getTaskForUpdate(post.taskId);
+    if (task === null) throw new AppError('TASK_NOT_FOUND');
+    if (task.agentId !== agent.id) throw new AppError('FORBIDDEN', 'This task belongs to another agent.');
+    const patch: TaskPatch = { updatedAt: now };
+    let stored: { messageId: string; seq: number } | undefined;
+
+    if (post.response !== undefined) {
+      const messageId = post.messageId ?? (post.webhookId ? `wh_${post.webhookId}`.slice(0, 128) : newMessageId());
+      const duplicate = await findDuplicate(tx, agent, post, messageId);
+      if (duplicate) return { taskId: task.id, messageId: duplicate.messageId, seq: duplicate.seq, duplicate: true };
+      const turn = await turnFor(tx, task.id, post.inReplyTo);
+      const final = post.final ?? true;
+      const seq = task.lastSeq + 1;
+      await tx.insertCommunication({
+        taskId: task.id,
+        seq,
+        messageId,
+        direction: 'agent',
+        agentId: agent.id,
+        response: post.response,
+        final,
+        inReplyTo: turn?.messageId ?? null,
+        webhookId: post.webhookId ?? null,
+        turnState: null,
+        turnUpdatedAt: null,
+        createdAt: now,
+      });
+      patch.lastSeq = seq;
+      if (turn) {
+        const state: TurnState = final ? 'answered' : 'working';
+        await tx.setTurnState(task.id, turn.messageId, state, now);
+        const latest = await tx.latestTurn(task.id);
+        if (latest?.messageId === turn.messageId) patch.state = state;
+      }
+      // A final answer ends any "working…" indicator.
+      if (final && post.status === undefined) Object.assign(patch, { status: null, statusText: null, statusExpiresAt: null });
+      stored = { messageId, seq };
+    }
+
+    if (post.status !== undefined) {
+      Object.assign(patch, {
+        status: post.status,
+        statusText: post.statusText ?? null,
+        statusExpiresAt: now + ctx.config.statusTtlMs,
+      });
+      if (post.response === undefined) {
+        const pending = await tx.latestPendingTurn(task.id);
+        if (pending && pending.turnState !== 'working' && isPending(pending.turnState)) {
+          await tx.setTurnState(task.id, pending.messageId, 'working', now);
+          const latest = await tx.latestTurn(task.id);
+          if (latest?.messageId === pending.messageId) patch.state = 'working';
+        }
+      }
+    }
+    await tx.updateTask(task.id, patch);
+    return { taskId: task.id, ...stored, duplicate: false };
+  });
+  if (!result.duplicate) void ctx.broker.publish(taskTopic(result.taskId));
+  ctx.metrics.webhookResults.inc({ outcome: result.duplicate ? 'duplicate' : 'stored' });
+  return result;
+}

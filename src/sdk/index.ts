@@ -1,0 +1,9 @@
+/**
+ * The Webhook Chat agent SDK.
+ *
+ * - `verifyTaskWebhook` checks the signature of a task webhook we POST to your endpoint.
+ * - `AgentClient` answers tasks (`respond`), posts statuses, and runs pull mode.
+ */
+export { verifyTaskWebhook, WebhookVerificationError, type HeaderSource } from './verify.js';
+export { AgentClient, WebhookChatError, type AgentClientOptions, type PulledTask, type RespondOptions } from './agent-client.js';
+export type * from '../protocol/index.js';
