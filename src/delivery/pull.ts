@@ -42,7 +42,7 @@ export async function pullTasks(
   agent: AgentRecord,
   options: { waitMs: number; limit: number; signal?: AbortSignal },
 ): Promise<PulledTask[]> {
-  let woken = false;
+  let woken: boolean;
   let wake: (() => void) | null = null;
   const unsubscribe = ctx.broker.subscribe(agentTopic(agent.id), () => {
     woken = true;

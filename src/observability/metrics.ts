@@ -42,13 +42,14 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    const self = this;
+    const sources = (): MetricsSources | null => this.sources;
     new Gauge({
       name: 'outbox_backlog',
       help: 'Deliveries waiting to be sent or retried.',
       registers: [this.registry],
       async collect() {
-        if (self.sources) this.set(await self.sources.outboxBacklog().catch(() => -1));
+        const from = sources();
+        if (from) this.set(await from.outboxBacklog().catch(() => -1));
       },
     });
     new Gauge({
@@ -56,10 +57,11 @@ export class Metrics {
       help: 'Latency of one database round trip, measured at scrape time.',
       registers: [this.registry],
       async collect() {
-        if (!self.sources) return;
+        const from = sources();
+        if (!from) return;
         const start = process.hrtime.bigint();
         try {
-          await self.sources.pingDatabase();
+          await from.pingDatabase();
           this.set(Number(process.hrtime.bigint() - start) / 1e9);
         } catch {
           this.set(-1);

@@ -62,7 +62,7 @@ export async function waitAfter(
   waitMs: number,
   options: { version?: number; signal?: AbortSignal } = {},
 ): Promise<ReadResult> {
-  let woken = false;
+  let woken: boolean;
   let wake: (() => void) | null = null;
   const unsubscribe = ctx.broker.subscribe(taskTopic(taskId), () => {
     woken = true;

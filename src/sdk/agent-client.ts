@@ -158,7 +158,7 @@ export class AgentClient {
     options: { signal?: AbortSignal; waitSeconds?: number; onError?: (error: unknown) => void } = {},
   ): Promise<void> {
     while (!options.signal?.aborted) {
-      let tasks: PulledTask[] = [];
+      let tasks: PulledTask[];
       try {
         tasks = await this.pull({ waitSeconds: options.waitSeconds ?? 30 });
       } catch (error) {

@@ -82,7 +82,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_due ON deliveries (mode, next_attempt_at) WHERE state = 'pending';
   CREATE INDEX deliveries_message ON deliveries (task_id, message_id);
   CREATE INDEX deliveries_state ON deliveries (state, created_at);
-  CREATE INDEX deliveries_lease_owner ON deliveries (lease_owner) WHERE lease_owner IS NOT NULL;
   `,
 ];
 

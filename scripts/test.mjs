@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// `npm test`: build the chat page, typecheck, lint, then every test file with node's test runner.
+// Suites that need Chromium or PostgreSQL run when they are present; REQUIRE_BROWSER=1 and
+// REQUIRE_POSTGRES=1 turn a missing one into a failure.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const only = args.filter((a) => !a.startsWith('--'));
+const quick = args.includes('--no-checks');
+
+function run(label, command, commandArgs) {
+  process.stdout.write(`\n▶ ${label}\n`);
+  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit', env: process.env });
+  if (result.status !== 0) {
+    process.stdout.write(`\n✖ ${label} failed\n`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function testFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...testFiles(path));
+    else if (name.endsWith('.test.ts')) out.push(relative(root, path));
+  }
+  return out.sort();
+}
+
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+if (!quick) {
+  run('build the chat page', npx, ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
+  run('typecheck (server, tests, bench)', npx, ['tsc', '--noEmit', '-p', '.']);
+  run('typecheck (chat page)', npx, ['tsc', '--noEmit', '-p', 'web/tsconfig.json']);
+  run('lint', npx, ['eslint', '--max-warnings=0', '.']);
+}
+const files = only.length > 0 ? only : testFiles(join(root, 'test'));
+run(`tests (${files.length} files)`, process.execPath, [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-concurrency=2',
+  '--test-timeout=300000',
+  ...files,
+]);
