@@ -14,7 +14,8 @@ declare module 'fastify' {
 }
 
 export function registerJsonBody(app: FastifyInstance): void {
-  app.removeContentTypeParser(['application/json']);
+  // JSON only: any other media type is answered 415 rather than parsed into something unexpected.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json(;.*)?$/i, { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     request.rawBody = text;

@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import { createAgent, rotateAgentCredentials } from '../../relay/agents.js';
 import type { RelayContext } from '../../relay/context.js';
 import { agentPublicView } from '../../relay/views.js';
-import { requireAdmin } from '../auth.js';
+import { ensureSession, requireAdmin } from '../auth.js';
 import { AgentCredentials, AgentIdParams, AgentPublic, CreateAgentBody, ErrorBody, UpdateAgentBody } from '../schemas.js';
 
 const admin = { security: [{ adminToken: [] }] };
@@ -18,10 +18,14 @@ export function agentRoutes(ctx: RelayContext): FastifyPluginAsyncTypebox {
         schema: {
           tags: ['agents'],
           summary: 'List agents (public fields only)',
+          description: 'Also starts the browser session (cookie) if there is none, so a first message can be retried safely.',
           response: { 200: Type.Object({ success: Type.Literal(true), agents: Type.Array(AgentPublic) }) },
         },
       },
-      async () => ({ success: true as const, agents: (await ctx.store.listAgents()).map(agentPublicView) }),
+      async (request, reply) => {
+        ensureSession(ctx, request, reply);
+        return { success: true as const, agents: (await ctx.store.listAgents()).map(agentPublicView) };
+      },
     );
 
     app.post(
