@@ -66,7 +66,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',
-    genReqId: () => randomBytes(8).toString('hex'),
+    // Unique per instance and cheap: a random prefix and a counter.
+    genReqId: ((prefix: string) => {
+      let counter = 0;
+      return () => `${prefix}-${(++counter).toString(36)}`;
+    })(randomBytes(4).toString('hex')),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     forceCloseConnections: 'idle',
     return503OnClosing: true,

@@ -58,11 +58,41 @@ export async function rotateAgentCredentials(
     previousValidUntil: graceMs > 0 ? now + graceMs : null,
     updatedAt: now,
   });
+  forgetCachedTokens(ctx);
   return { success: true, id, name: agent.name, token, signingSecret };
 }
 
+/**
+ * Token lookups are on every agent request, so hits are remembered briefly. A rotated or revoked
+ * token therefore stops working within TOKEN_CACHE_MS (on other instances too).
+ */
+export const TOKEN_CACHE_MS = 2000;
+const TOKEN_CACHE_MAX = 10_000;
+const tokenCache = new WeakMap<RelayContext, Map<string, { agent: AgentRecord; until: number }>>();
+
 export async function agentByToken(ctx: RelayContext, token: string): Promise<AgentRecord | null> {
-  return ctx.store.getAgentByTokenHash(sha256(token), ctx.now());
+  const hash = sha256(token);
+  const now = ctx.now();
+  let cache = tokenCache.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    tokenCache.set(ctx, cache);
+  }
+  const hit = cache.get(hash);
+  if (hit && hit.until > now) return hit.agent;
+  const agent = await ctx.store.getAgentByTokenHash(hash, now);
+  if (agent === null) {
+    cache.delete(hash);
+    return null;
+  }
+  if (cache.size >= TOKEN_CACHE_MAX) cache.clear();
+  cache.set(hash, { agent, until: now + TOKEN_CACHE_MS });
+  return agent;
+}
+
+/** Forgets cached tokens at once (after a rotation on this instance). */
+export function forgetCachedTokens(ctx: RelayContext): void {
+  tokenCache.get(ctx)?.clear();
 }
 
 /** Signature headers as Standard Webhooks names them. */

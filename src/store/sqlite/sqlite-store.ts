@@ -65,6 +65,19 @@ export class SqliteStore implements Store {
     this.tx = new SqliteTx(this.writer);
   }
 
+  // Prepared once: re-parsing these for every transaction of a group is measurable.
+  private unitStatements: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Database.Statement> | null = null;
+  private get unit() {
+    this.unitStatements ??= {
+      begin: this.writer.prepare('BEGIN IMMEDIATE'),
+      savepoint: this.writer.prepare('SAVEPOINT unit'),
+      release: this.writer.prepare('RELEASE unit'),
+      rollbackTo: this.writer.prepare('ROLLBACK TO unit'),
+      commit: this.writer.prepare('COMMIT'),
+    };
+    return this.unitStatements;
+  }
+
   async migrate(): Promise<void> {
     const db = this.writer;
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
@@ -118,26 +131,27 @@ export class SqliteStore implements Store {
 
   private async commitGroup(group: Pending[]): Promise<void> {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const unit = this.unit;
     try {
-      this.writer.exec('BEGIN IMMEDIATE');
+      unit.begin.run();
     } catch (error) {
       for (const item of group) item.reject(error);
       return;
     }
     for (const item of group) {
-      this.writer.exec('SAVEPOINT unit');
+      unit.savepoint.run();
       try {
         const value = await item.fn(this.tx);
-        this.writer.exec('RELEASE unit');
+        unit.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
-        this.writer.exec('ROLLBACK TO unit');
-        this.writer.exec('RELEASE unit');
+        unit.rollbackTo.run();
+        unit.release.run();
         outcomes.push({ ok: false, error });
       }
     }
     try {
-      this.writer.exec('COMMIT');
+      unit.commit.run();
     } catch (error) {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
       for (const item of group) item.reject(error);
