@@ -1,0 +1,58 @@
+/** The in-process broker: wakes subscribers of a topic, and only them. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LocalBroker } from '../../src/events/local.js';
+
+test('publish wakes each subscriber of the topic once, and no one else', async (t) => {
+  const broker = new LocalBroker();
+  t.after(() => broker.close());
+  const woken: string[] = [];
+  broker.subscribe('task:1', () => woken.push('a'));
+  broker.subscribe('task:1', () => woken.push('b'));
+  broker.subscribe('task:2', () => woken.push('other'));
+  await broker.publish('task:1');
+  assert.deepEqual(woken, ['a', 'b']);
+  assert.equal(broker.subscriberCount(), 3);
+});
+
+test('unsubscribe stops the wakes, is idempotent, and keeps the count right', async (t) => {
+  const broker = new LocalBroker();
+  t.after(() => broker.close());
+  let wakes = 0;
+  const unsubscribe = broker.subscribe('agent:x', () => wakes++);
+  await broker.publish('agent:x');
+  unsubscribe();
+  unsubscribe();
+  await broker.publish('agent:x');
+  assert.equal(wakes, 1);
+  assert.equal(broker.subscriberCount(), 0);
+  assert.deepEqual(broker.topics(), []);
+});
+
+test('a throwing subscriber does not stop the others; wakeAll wakes every topic', async (t) => {
+  const broker = new LocalBroker();
+  t.after(() => broker.close());
+  const woken: string[] = [];
+  broker.subscribe('task:1', () => {
+    throw new Error('faulty waiter');
+  });
+  broker.subscribe('task:1', () => woken.push('task:1'));
+  broker.subscribe('agent:2', () => woken.push('agent:2'));
+  await broker.publish('task:1');
+  broker.wakeAll();
+  assert.deepEqual(woken, ['task:1', 'task:1', 'agent:2']);
+});
+
+test('a subscriber that unsubscribes while being woken does not disturb the others', async (t) => {
+  const broker = new LocalBroker();
+  t.after(() => broker.close());
+  const woken: string[] = [];
+  const first = broker.subscribe('task:1', () => {
+    woken.push('first');
+    first();
+  });
+  broker.subscribe('task:1', () => woken.push('second'));
+  await broker.publish('task:1');
+  await broker.publish('task:1');
+  assert.deepEqual(woken, ['first', 'second', 'second']);
+});
