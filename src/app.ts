@@ -4,7 +4,7 @@
  */
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
@@ -48,10 +48,10 @@ export interface BuildOptions {
   broker?: Broker;
 }
 
-async function openBroker(config: Config): Promise<Broker> {
+async function openBroker(config: Config, log: FastifyBaseLogger): Promise<Broker> {
   if (config.database.kind !== 'postgres') return new LocalBroker();
   const { PostgresBroker } = await import('./events/postgres.js');
-  const broker = new PostgresBroker({ url: config.database.url });
+  const broker = new PostgresBroker({ url: config.database.url, onError: (error) => log.warn({ err: error }, 'event broker') });
   await broker.start();
   return broker;
 }
@@ -81,7 +81,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerErrorHandler(app);
 
   const store = options.store ?? (await openStore(config));
-  const broker = options.broker ?? (await openBroker(config));
+  const broker = options.broker ?? (await openBroker(config, app.log));
   const metrics = new Metrics();
   const shutdown = new AbortController();
   metrics.attach({ outboxBacklog: () => store.countPendingDeliveries(), pingDatabase: () => store.ping() });
