@@ -80,7 +80,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerJsonBody(app);
   registerErrorHandler(app);
 
-  const store = options.store ?? (await openStore(config));
+  const store = options.store ?? (await openStore(config, (error) => app.log.warn({ err: error }, 'database connection')));
   const broker = options.broker ?? (await openBroker(config, app.log));
   const metrics = new Metrics();
   const shutdown = new AbortController();

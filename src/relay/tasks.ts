@@ -65,6 +65,7 @@ async function existingMessage(
   input: AssignInput,
 ): Promise<CommunicationRecord | null> {
   if (input.messageId === undefined) return null;
+  if (input.taskId === undefined) await tx.lockSession(input.sessionHash);
   const found = input.taskId
     ? await tx.getCommunication(input.taskId, input.messageId)
     : await tx.findUserMessageInSession(input.sessionHash, input.messageId);

@@ -3,10 +3,11 @@ import type { Config } from '../config.js';
 import type { Store } from './store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 
-export async function openStore(config: Config): Promise<Store> {
+/** `onError` hears of failures nobody awaits (an idle PostgreSQL connection dropping). */
+export async function openStore(config: Config, onError?: (error: Error) => void): Promise<Store> {
   if (config.database.kind === 'postgres') {
     const { PostgresStore } = await import('./postgres/postgres-store.js');
-    const store: Store = new PostgresStore({ url: config.database.url, poolSize: config.pgPoolSize });
+    const store: Store = new PostgresStore({ url: config.database.url, poolSize: config.pgPoolSize, ...(onError ? { onError } : {}) });
     await store.migrate();
     return store;
   }

@@ -27,6 +27,11 @@ export interface StoreTx {
   getCommunicationByWebhookId(agentId: string, webhookId: string): Promise<CommunicationRecord | null>;
   insertCommunication(row: CommunicationRecord): Promise<void>;
   /**
+   * Serialises transactions of one browser session until this transaction ends, so two concurrent
+   * first messages with the same ID cannot both open a task. (SQLite already serialises writers.)
+   */
+  lockSession(sessionHash: string): Promise<void>;
+  /**
    * A user message with this ID in any task owned by the session. Lets a retried first message
    * (sent before the client knew its task ID) be recognised instead of opening a second task.
    */
@@ -59,6 +64,10 @@ export interface Store {
    * Runs `fn` in one transaction: everything it wrote is committed before the promise resolves,
    * or nothing is if it throws. Implementations may commit several concurrent transactions
    * together (group commit); each caller still resolves only after its own commit.
+   *
+   * Rules for `fn`: await only StoreTx calls; never catch a store error and carry on (PostgreSQL
+   * aborts the whole transaction on a failed statement); have no side effects outside `tx`, since
+   * PostgreSQL may run it again after a deadlock or serialization failure.
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
 
@@ -81,7 +90,7 @@ export interface Store {
   ): Promise<CommunicationRecord[]>;
   /** The newest `limit` user messages (turns) of a task, oldest first. */
   listRecentTurns(taskId: string, limit: number): Promise<CommunicationRecord[]>;
-  /** The newest delivery of each of these messages of the task. */
+  /** The `task.message` deliveries of these messages of the task, oldest first (the last one is current). */
   listDeliveriesForMessages(taskId: string, messageIds: readonly string[]): Promise<DeliveryRecord[]>;
 
   // Outbox

@@ -72,8 +72,7 @@ for (const dialect of DIALECTS) {
     });
 
     // SqliteStore does not translate SQLITE_CONSTRAINT_UNIQUE yet; see the report to the lead.
-    const todo = dialect.name === 'sqlite' ? 'SqliteStore does not map unique violations to UniqueViolationError yet' : false;
-    test('a duplicate id or token hash is a UniqueViolationError', { todo }, async (t) => {
+    test('a duplicate id or token hash is a UniqueViolationError', async (t) => {
       const { store } = await dialect.fresh(t);
       await store.insertAgent(agent('ag1'));
       await assert.rejects(store.insertAgent(agent('ag1', { tokenHash: 'other' })), UniqueViolationError);

@@ -133,7 +133,6 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await store.listRecentTurns('t1', 10)).map((c) => c.messageId), ['u1', 'u3', 'u5']);
     });
 
-    const todo = dialect.name === 'sqlite' ? 'SqliteStore does not map unique violations to UniqueViolationError yet' : false;
     test('a repeated seq, message id or webhook id is rejected', async (t) => {
       const { store } = await dialect.fresh(t);
       await seed(store);
@@ -143,7 +142,7 @@ for (const dialect of DIALECTS) {
       await assert.rejects(insert(agentMessage('t1', 9, 'ag1', { webhookId: 'wh-2' })));
       assert.equal((await store.getTask('t1'))?.lastSeq, 4);
     });
-    test('a repeated message id is a UniqueViolationError', { todo }, async (t) => {
+    test('a repeated message id is a UniqueViolationError', async (t) => {
       const { store } = await dialect.fresh(t);
       await seed(store);
       await assert.rejects(

@@ -66,6 +66,10 @@ export class PostgresTx implements StoreTx {
     );
   }
 
+  async lockSession(sessionHash: string): Promise<void> {
+    await run(this.db, 'SELECT pg_advisory_xact_lock(hashtext($1))', [`session:${sessionHash}`]);
+  }
+
   async findUserMessageInSession(sessionHash: string, messageId: string): Promise<CommunicationRecord | null> {
     const row = await first(
       this.db,

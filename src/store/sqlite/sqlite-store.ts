@@ -20,6 +20,7 @@ import type {
   TaskRecord,
 } from '../records.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { translateSqliteError } from './errors.js';
 import { SqliteTx } from './sqlite-tx.js';
 import { column, sqlValue, toAgent, toCommunication, toDelivery, toTask, type Row } from './rows.js';
 
@@ -178,7 +179,8 @@ export class SqliteStore implements Store {
 
   async insertAgent(agent: AgentRecord): Promise<void> {
     await this.transaction(async () => {
-      this.writer
+      try {
+        this.writer
         .prepare(
           `INSERT INTO agents (id, name, description, endpoint_url, endpoint_disabled_at, token_hash, signing_secret,
              previous_token_hash, previous_signing_secret, previous_valid_until, created_at, updated_at)
@@ -186,6 +188,9 @@ export class SqliteStore implements Store {
              @previousTokenHash, @previousSigningSecret, @previousValidUntil, @createdAt, @updatedAt)`,
         )
         .run(agent);
+      } catch (error) {
+        throw translateSqliteError(error);
+      }
     });
   }
 

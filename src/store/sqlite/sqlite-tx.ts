@@ -4,6 +4,7 @@ import type { TurnState } from '../../protocol/index.js';
 import type { StoreTx } from '../store.js';
 import type { CommunicationRecord, DeliveryPatch, DeliveryRecord, TaskPatch, TaskRecord } from '../records.js';
 import { column, sqlValue, toCommunication, toDelivery, toTask, type Row } from './rows.js';
+import { translateSqliteError } from './errors.js';
 
 const PENDING_TURN = `turn_state IN ('queued', 'delivered', 'working')`;
 
@@ -21,6 +22,15 @@ export class SqliteTx implements StoreTx {
     return statement;
   }
 
+  /** Runs an insert, turning unique-constraint failures into UniqueViolationError. */
+  private insert(text: string, params: object): void {
+    try {
+      this.sql(text).run(params);
+    } catch (error) {
+      throw translateSqliteError(error);
+    }
+  }
+
   private patch(table: string, idColumn: string, id: string, patch: object, extra = ''): void {
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
     const sets = entries.map(([k]) => `${column(k)} = @${k}`);
@@ -36,12 +46,13 @@ export class SqliteTx implements StoreTx {
   }
 
   async insertTask(task: TaskRecord): Promise<void> {
-    this.sql(
+    this.insert(
       `INSERT INTO tasks (id, agent_id, session_hash, state, last_seq, version, status, status_text, status_expires_at,
          created_at, updated_at)
        VALUES (@id, @agentId, @sessionHash, @state, @lastSeq, @version, @status, @statusText, @statusExpiresAt,
          @createdAt, @updatedAt)`,
-    ).run(task);
+      task,
+    );
   }
 
   async updateTask(taskId: string, patch: TaskPatch): Promise<number> {
@@ -65,12 +76,17 @@ export class SqliteTx implements StoreTx {
   }
 
   async insertCommunication(row: CommunicationRecord): Promise<void> {
-    this.sql(
+    this.insert(
       `INSERT INTO communications (task_id, seq, message_id, direction, agent_id, response, final, in_reply_to,
          webhook_id, turn_state, turn_updated_at, created_at)
        VALUES (@taskId, @seq, @messageId, @direction, @agentId, @response, @final, @inReplyTo,
          @webhookId, @turnState, @turnUpdatedAt, @createdAt)`,
-    ).run({ ...row, final: row.final ? 1 : 0 });
+      { ...row, final: row.final ? 1 : 0 },
+    );
+  }
+
+  async lockSession(): Promise<void> {
+    // One writer connection and one queue: transactions are already serialised.
   }
 
   async findUserMessageInSession(sessionHash: string, messageId: string): Promise<CommunicationRecord | null> {
@@ -113,12 +129,13 @@ export class SqliteTx implements StoreTx {
   }
 
   async insertDelivery(row: DeliveryRecord): Promise<void> {
-    this.sql(
+    this.insert(
       `INSERT INTO deliveries (id, task_id, agent_id, message_id, event_type, payload, mode, state, attempts,
          next_attempt_at, lease_owner, lease_until, last_error, last_status, created_at, updated_at, delivered_at)
        VALUES (@id, @taskId, @agentId, @messageId, @eventType, @payload, @mode, @state, @attempts,
          @nextAttemptAt, @leaseOwner, @leaseUntil, @lastError, @lastStatus, @createdAt, @updatedAt, @deliveredAt)`,
-    ).run(row);
+      row,
+    );
   }
 
   async getDelivery(id: string): Promise<DeliveryRecord | null> {
