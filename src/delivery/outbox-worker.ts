@@ -3,16 +3,31 @@
  * instances never send the same one at once), sends each with a timeout, and records the outcome.
  * It sleeps until the next delivery is due, the relay notifies it of new work, or a poll interval
  * passes (for work queued by other instances).
+ *
+ * Three stages overlap, so that no stage waits for a commit of another:
+ * - claimed: leased to us, waiting for a send slot (at most DELIVERY_CONCURRENCY of them);
+ * - sending: an HTTP request is open (at most DELIVERY_CONCURRENCY: the limit the agent sees);
+ * - recording: answered, its outcome is being committed. The lease is held until then, so a crash
+ *   at any stage leaves the delivery to be sent again once the lease ends, with the same webhook-id.
  */
 import { randomBytes } from 'node:crypto';
 import type { OutboxSignal, RelayContext } from '../relay/context.js';
 import type { AgentRecord, DeliveryRecord } from '../store/records.js';
+import { HttpPoster } from './http-post.js';
 import { recordOutcome, type Outcome } from './outcomes.js';
 import { parseRetryAfter, retryDelay } from './retry-schedule.js';
-import { sendDelivery, type SendResult } from './sender.js';
+import { sendDelivery, signingSecrets } from './sender.js';
 
 /** How often an idle worker looks for work queued elsewhere. */
 const IDLE_POLL_MS = 1000;
+/** The most deliveries one claim takes. */
+const CLAIM_BATCH = 256;
+
+interface Claimed {
+  delivery: DeliveryRecord;
+  /** The agent as it was when the delivery was claimed (one read per agent per claim). */
+  agent: AgentRecord | null;
+}
 
 export class OutboxWorker implements OutboxSignal {
   readonly owner = `w_${randomBytes(6).toString('hex')}`;
@@ -20,9 +35,22 @@ export class OutboxWorker implements OutboxSignal {
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private pendingWake = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Claimed, waiting for a send slot. */
+  private readonly queue: Claimed[] = [];
+  private sending = 0;
+  /** Every delivery between its claim and its recorded outcome, by ID. */
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly poster: HttpPoster;
+  private readonly concurrency: number;
+  /** The lease we take: long enough to wait for one slot and make one attempt. */
+  private readonly leaseMs: number;
 
-  constructor(private readonly ctx: RelayContext) {}
+  constructor(private readonly ctx: RelayContext) {
+    const { config } = ctx;
+    this.concurrency = config.deliveryConcurrency;
+    this.leaseMs = Math.max(config.deliveryLeaseMs, 2 * config.deliveryTimeoutMs + 1000);
+    this.poster = new HttpPoster({ maxSockets: this.concurrency });
+  }
 
   start(): void {
     if (this.running) return;
@@ -36,44 +64,69 @@ export class OutboxWorker implements OutboxSignal {
     this.wakeUp?.();
   }
 
-  /** Stops claiming, waits for attempts in flight (up to `deadlineMs`), then gives back leases. */
+  /**
+   * Stops claiming and sending, waits for attempts in flight (up to `deadlineMs`), then gives back
+   * every lease (including those of claimed deliveries never sent) so others can take them at once.
+   */
   async stop(deadlineMs = 10_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.wakeUp?.();
     await this.loop;
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, deadlineMs).unref());
-    await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+    for (const { delivery } of this.queue.splice(0)) this.active.delete(delivery.id);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+    await Promise.race([Promise.allSettled([...this.active.values()]), timeout]);
+    clearTimeout(timer);
     await this.ctx.store.releaseLeases(this.owner).catch(() => undefined);
+    this.poster.close();
   }
 
   private async run(): Promise<void> {
-    const { config, store, log } = this.ctx;
     while (this.running) {
       this.pendingWake = false;
-      const free = config.deliveryConcurrency - this.inFlight.size;
-      let claimed: DeliveryRecord[] = [];
-      if (free > 0) {
-        try {
-          const now = this.ctx.now();
-          claimed = await store.claimDeliveries({ mode: 'push', now, limit: Math.min(free, 256), owner: this.owner, leaseUntil: now + config.deliveryLeaseMs });
-        } catch (error) {
-          log.warn({ err: error }, 'outbox: could not claim deliveries');
-        }
+      const room = Math.min(CLAIM_BATCH, this.concurrency - this.queue.length, 4 * this.concurrency - this.active.size);
+      if (room > 0) {
+        const claimed = await this.claim(room);
+        this.pump();
+        if (claimed === room) continue;
       }
-      for (const delivery of claimed) this.track(this.attempt(delivery));
-      if (claimed.length > 0 && claimed.length === Math.min(free, 256)) continue;
-      if (this.pendingWake && free > 0) continue;
-      await this.sleep(free > 0 ? await this.untilNextDue() : IDLE_POLL_MS);
+      if (this.pendingWake && room > 0) continue;
+      await this.sleep(room > 0 ? await this.untilNextDue() : IDLE_POLL_MS);
     }
   }
 
-  private track(promise: Promise<void>): void {
-    this.inFlight.add(promise);
-    void promise.finally(() => {
-      this.inFlight.delete(promise);
-      this.notify();
-    });
+  /** Claims up to `limit` due deliveries into the queue; returns how many. */
+  private async claim(limit: number): Promise<number> {
+    const { store, log } = this.ctx;
+    try {
+      const now = this.ctx.now();
+      const rows = await store.claimDeliveries({ mode: 'push', now, limit, owner: this.owner, leaseUntil: now + this.leaseMs });
+      const agents = new Map<string, AgentRecord | null>();
+      for (const delivery of rows) {
+        // Our own earlier attempt is still running (its lease ran out under load): let it finish.
+        if (this.active.has(delivery.id)) continue;
+        if (!agents.has(delivery.agentId)) agents.set(delivery.agentId, await store.getAgent(delivery.agentId));
+        this.queue.push({ delivery, agent: agents.get(delivery.agentId) ?? null });
+        this.active.set(delivery.id, Promise.resolve());
+      }
+      return rows.length;
+    } catch (error) {
+      log.warn({ err: error }, 'outbox: could not claim deliveries');
+      return 0;
+    }
+  }
+
+  /** Starts sends while there are free slots and claimed deliveries. */
+  private pump(): void {
+    while (this.running && this.sending < this.concurrency && this.queue.length > 0) {
+      const next = this.queue.shift() as Claimed;
+      const done = this.attempt(next).finally(() => {
+        this.active.delete(next.delivery.id);
+        this.notify();
+      });
+      this.active.set(next.delivery.id, done);
+    }
   }
 
   private async untilNextDue(): Promise<number> {
@@ -89,29 +142,38 @@ export class OutboxWorker implements OutboxSignal {
   private sleep(ms: number): Promise<void> {
     if (!this.running || this.pendingWake) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
         this.wakeUp = null;
-        done();
+        resolve();
       };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
     });
   }
 
-  private async attempt(delivery: DeliveryRecord): Promise<void> {
+  private async attempt({ delivery, agent }: Claimed): Promise<void> {
     const { ctx } = this;
     const attemptNumber = delivery.attempts + 1;
+    let outcome: Outcome;
+    this.sending++;
     try {
-      const agent = await ctx.store.getAgent(delivery.agentId);
-      const outcome = await this.send(delivery, agent, attemptNumber);
+      outcome = await this.send(delivery, agent, attemptNumber);
+    } catch (error) {
+      // Not an answer from the agent (e.g. the store failed while disabling an endpoint): the
+      // lease will end and the delivery will be tried again; nothing is lost.
+      ctx.log.error({ err: error, deliveryId: delivery.id }, 'delivery attempt failed');
+      return;
+    } finally {
+      this.sending--;
+      this.pump();
+    }
+    try {
       ctx.metrics.deliveries.inc({ outcome: outcome.kind, attempt: String(Math.min(attemptNumber, 20)) });
       await recordOutcome(ctx, delivery.id, this.owner, outcome);
       if (outcome.kind === 'dead') ctx.log.warn({ deliveryId: delivery.id, error: outcome.error }, 'delivery dead-lettered');
     } catch (error) {
-      // The lease will expire and the delivery will be tried again; nothing is lost.
+      // As above: the lease will expire and the delivery will be tried again.
       ctx.log.error({ err: error, deliveryId: delivery.id }, 'delivery attempt could not be recorded');
     }
   }
@@ -119,11 +181,11 @@ export class OutboxWorker implements OutboxSignal {
   private async send(delivery: DeliveryRecord, agent: AgentRecord | null, attempt: number): Promise<Outcome> {
     const { ctx } = this;
     if (agent === null) return { kind: 'dead', error: 'agent no longer exists', status: null };
-    if (!agent.endpointUrl) return { kind: 'dead', error: 'agent has no endpoint URL', status: null };
+    if (!agent.endpointUrl) return { kind: 'dead', error: 'agent has no endpoint URL (it was switched to pull mode)', status: null };
     if (agent.endpointDisabledAt !== null) {
-      return { kind: 'dead', error: 'endpoint disabled after 410 Gone; update the agent to re-enable it', status: null };
+      return { kind: 'dead', error: 'endpoint disabled after 410 Gone; set the agent\'s endpointUrl again to re-enable it', status: null };
     }
-    const result: SendResult = await sendDelivery(delivery, agent.endpointUrl, agent.signingSecret, ctx.config.deliveryTimeoutMs);
+    const result = await sendDelivery(this.poster, delivery, new URL(agent.endpointUrl), signingSecrets(agent, ctx.now()), ctx.config.deliveryTimeoutMs);
     if (result.kind === 'delivered') return { kind: 'delivered', status: result.status };
     if (result.kind === 'gone') {
       const now = ctx.now();
@@ -131,10 +193,11 @@ export class OutboxWorker implements OutboxSignal {
       return { kind: 'dead', error: 'endpoint answered 410 Gone and was disabled', status: 410 };
     }
     const now = ctx.now();
-    const wait = parseRetryAfter(result.retryAfter, now) ?? retryDelay(ctx.config.deliveryRetrySchedule, attempt);
-    if (wait === null || attempt > ctx.config.deliveryRetrySchedule.length) {
-      return { kind: 'dead', error: `${result.error} (after ${attempt} attempts)`, status: result.status };
+    const schedule = ctx.config.deliveryRetrySchedule;
+    if (attempt > schedule.length) {
+      return { kind: 'dead', error: `${result.error} (gave up after ${attempt} attempts)`, status: result.status };
     }
+    const wait = parseRetryAfter(result.retryAfter, now) ?? (retryDelay(schedule, attempt) as number);
     return { kind: 'retry', at: now + wait, error: result.error, status: result.status };
   }
 }
