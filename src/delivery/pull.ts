@@ -6,6 +6,7 @@
 import type { AgentWebhook } from '../protocol/index.js';
 import { AppError } from '../errors.js';
 import { agentTopic } from '../events/broker.js';
+import { Waiter } from '../events/waiter.js';
 import type { RelayContext } from '../relay/context.js';
 import type { AgentRecord, DeliveryRecord } from '../store/records.js';
 import { recordOutcome } from './outcomes.js';
@@ -25,8 +26,10 @@ async function claim(ctx: RelayContext, agent: AgentRecord, limit: number): Prom
   const leaseUntil = now + ctx.config.pullLeaseMs;
   const claimed = await ctx.store.claimDeliveries({ mode: 'pull', now, limit, owner: `pull:${agent.id}`, leaseUntil, agentId: agent.id });
   if (claimed.length === 0) return [];
+  // nextAttemptAt becomes the lease end: when the task will be offered again unless acknowledged
+  // (what the operator page and the chat page show as "next attempt").
   await ctx.store.transaction(async (tx) => {
-    for (const d of claimed) await tx.updateDelivery(d.id, { attempts: d.attempts + 1, updatedAt: now });
+    for (const d of claimed) await tx.updateDelivery(d.id, { attempts: d.attempts + 1, nextAttemptAt: leaseUntil, updatedAt: now });
   });
   return claimed.map((d: DeliveryRecord) => ({
     deliveryId: d.id,
@@ -42,49 +45,34 @@ export async function pullTasks(
   agent: AgentRecord,
   options: { waitMs: number; limit: number; signal?: AbortSignal },
 ): Promise<PulledTask[]> {
-  let woken: boolean;
-  let wake: (() => void) | null = null;
-  const unsubscribe = ctx.broker.subscribe(agentTopic(agent.id), () => {
-    woken = true;
-    wake?.();
-  });
-  ctx.metrics.readers.inc({ kind: 'pull' });
   const signal = options.signal ? AbortSignal.any([options.signal, ctx.shutdown]) : ctx.shutdown;
+  const waiter = new Waiter(ctx.broker, agentTopic(agent.id), signal);
+  ctx.metrics.readers.inc({ kind: 'pull' });
   const deadline = ctx.now() + options.waitMs;
   try {
     for (;;) {
-      woken = false;
+      waiter.arm();
       const tasks = await claim(ctx, agent, options.limit);
       const remaining = deadline - ctx.now();
       if (tasks.length > 0 || remaining <= 0 || signal.aborted) return tasks;
-      if (woken) continue;
       // Also wake when a lease of an unacknowledged task ends, to offer it again.
       const due = await ctx.store.nextDeliveryDueAt('pull', agent.id);
-      const sleep = Math.min(remaining, due === null ? remaining : Math.max(10, due - ctx.now()));
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, sleep);
-        const onAbort = (): void => done();
-        signal.addEventListener('abort', onAbort, { once: true });
-        function done(): void {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          wake = null;
-          resolve();
-        }
-        wake = done;
-      });
+      await waiter.wait(Math.min(remaining, due === null ? remaining : Math.max(10, due - ctx.now())));
     }
   } finally {
-    unsubscribe();
+    waiter.close();
     ctx.metrics.readers.dec({ kind: 'pull' });
   }
 }
 
-/** Marks a pulled task delivered. Acknowledging twice is fine. */
+/**
+ * Marks a pulled task delivered. Acknowledging twice is fine, and so is acknowledging a task the
+ * user canceled meanwhile (there is nothing left to do). Another agent's delivery is not found.
+ */
 export async function acknowledge(ctx: RelayContext, agent: AgentRecord, deliveryId: string): Promise<void> {
   const delivery = await ctx.store.getDelivery(deliveryId);
   if (delivery === null || delivery.agentId !== agent.id) throw new AppError('DELIVERY_NOT_FOUND');
-  if (delivery.state === 'delivered') return;
+  if (delivery.state === 'delivered' || delivery.state === 'canceled') return;
   if (delivery.state !== 'pending') {
     throw new AppError('DELIVERY_NOT_FOUND', `That delivery is ${delivery.state} and can no longer be acknowledged.`);
   }
