@@ -1,0 +1,106 @@
+/** Push delivery to a healthy agent, and to agents that fail, then recover. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Webhook } from 'standardwebhooks';
+import { eventually } from '../support/client.js';
+import { deliveriesOf, pushRig, receivedFor } from './helpers.js';
+
+test('a healthy agent receives each message once, signed so that standardwebhooks verifies it', async (t) => {
+  const { server, agentServer, agent, session } = await pushRig(t);
+  const first = await session.send(agent.id, 'Hello, agent');
+  assert.equal(first.status, 201);
+  const second = await session.send(agent.id, 'And again', { taskId: first.body.taskId });
+  assert.equal(second.status, 201);
+
+  await eventually(async () => {
+    const turns = (await session.responses(first.body.taskId)).body.task.turns;
+    assert.deepEqual(turns.map((turn) => turn.delivery?.state), ['delivered', 'delivered']);
+  });
+  const received = receivedFor(agentServer, first.body.taskId);
+  assert.equal(received.length, 2, 'each message is sent exactly once');
+  const webhook = new Webhook(agent.signingSecret);
+  for (const [i, hit] of received.entries()) {
+    const sent = [first.body, second.body][i];
+    assert.ok(sent);
+    const verified = webhook.verify(hit.raw, {
+      'webhook-id': String(hit.headers['webhook-id']),
+      'webhook-timestamp': String(hit.headers['webhook-timestamp']),
+      'webhook-signature': String(hit.headers['webhook-signature']),
+    }) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(verified).sort(), ['agentId', 'createdAt', 'message', 'messageId', 'responseUrl', 'taskId', 'type']);
+    assert.equal(verified.type, 'task.message');
+    assert.equal(verified.taskId, sent.taskId);
+    assert.equal(verified.messageId, sent.messageId);
+    assert.equal(verified.agentId, agent.id);
+    assert.equal(verified.message, i === 0 ? 'Hello, agent' : 'And again');
+    assert.ok(!Number.isNaN(Date.parse(String(verified.createdAt))));
+    assert.equal(verified.responseUrl, `${server.url}/api/communications/webhook-response`);
+    assert.equal(hit.headers['content-type'], 'application/json');
+    assert.match(String(hit.headers['webhook-id']), /^dlv_/);
+  }
+  assert.notEqual(received[0]?.headers['webhook-id'], received[1]?.headers['webhook-id']);
+  // A signature made with another secret does not verify.
+  const other = new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`);
+  const hit = received[0];
+  assert.ok(hit);
+  assert.throws(() =>
+    other.verify(hit.raw, {
+      'webhook-id': String(hit.headers['webhook-id']),
+      'webhook-timestamp': String(hit.headers['webhook-timestamp']),
+      'webhook-signature': String(hit.headers['webhook-signature']),
+    }),
+  );
+});
+
+test('an agent that fails, then recovers, gets the same webhook-id each time and exactly one success', async (t) => {
+  // Waits long enough to watch the "retrying" state on the page between attempts.
+  const { server, agentServer, agent, session } = await pushRig(t, { env: { DELIVERY_RETRY_SCHEDULE: '400ms,400ms,400ms,400ms' } });
+  agentServer.script.push({ status: 500 }, { status: 502 }, { status: 500 });
+  const sent = await session.send(agent.id, 'Are you there?');
+
+  const retrying = await eventually(async () => {
+    const turn = (await session.responses(sent.body.taskId)).body.task.turns[0];
+    assert.equal(turn?.delivery?.state, 'retrying');
+    assert.ok((turn?.delivery?.attempts ?? 0) >= 1);
+    return turn?.delivery;
+  });
+  assert.match(String(retrying?.lastError), /^HTTP 50[02]$/);
+  assert.equal(retrying?.attempts, receivedFor(agentServer, sent.body.taskId).length);
+
+  await eventually(async () => {
+    const turn = (await session.responses(sent.body.taskId)).body.task.turns[0];
+    assert.equal(turn?.delivery?.state, 'delivered');
+    assert.equal(turn?.state, 'delivered');
+  });
+  const received = receivedFor(agentServer, sent.body.taskId);
+  assert.equal(received.length, 4, 'three failures, then one success');
+  assert.equal(new Set(received.map((r) => r.headers['webhook-id'])).size, 1, 'one webhook-id across retries');
+  const [record] = await deliveriesOf(server, sent.body.taskId);
+  assert.equal(record?.state, 'delivered');
+  assert.equal(record?.attempts, 4);
+  assert.equal(record?.lastStatus, 200);
+  // Each retry is signed afresh, and each signature verifies.
+  const webhook = new Webhook(agent.signingSecret);
+  for (const hit of received) {
+    webhook.verify(hit.raw, {
+      'webhook-id': String(hit.headers['webhook-id']),
+      'webhook-timestamp': String(hit.headers['webhook-timestamp']),
+      'webhook-signature': String(hit.headers['webhook-signature']),
+    });
+  }
+});
+
+test('an attempt that times out is retried', async (t) => {
+  const { server, agentServer, agent, session } = await pushRig(t, { env: { DELIVERY_TIMEOUT_MS: '300' } });
+  agentServer.script.push({ status: 200, delayMs: 1500 });
+  const sent = await session.send(agent.id, 'Take your time');
+  await eventually(async () => {
+    const [record] = await deliveriesOf(server, sent.body.taskId);
+    assert.equal(record?.state, 'delivered');
+    assert.equal(record?.attempts, 2);
+    assert.equal(record?.lastError, 'timed out after 300 ms');
+  });
+  const received = receivedFor(agentServer, sent.body.taskId);
+  assert.equal(received.length, 2);
+  assert.equal(received[0]?.headers['webhook-id'], received[1]?.headers['webhook-id']);
+});
