@@ -5,6 +5,7 @@
 import type { Communication, TaskView } from '../protocol/index.js';
 import { AppError } from '../errors.js';
 import { taskTopic } from '../events/broker.js';
+import { Waiter } from '../events/waiter.js';
 import type { TaskRecord } from '../store/records.js';
 import type { RelayContext } from './context.js';
 import { loadTaskView } from './task-view.js';
@@ -62,38 +63,21 @@ export async function waitAfter(
   waitMs: number,
   options: { version?: number; signal?: AbortSignal } = {},
 ): Promise<ReadResult> {
-  let woken: boolean;
-  let wake: (() => void) | null = null;
-  const unsubscribe = ctx.broker.subscribe(taskTopic(taskId), () => {
-    woken = true;
-    wake?.();
-  });
-  ctx.metrics.readers.inc({ kind: 'longpoll' });
   const signal = options.signal ? AbortSignal.any([options.signal, ctx.shutdown]) : ctx.shutdown;
+  const waiter = new Waiter(ctx.broker, taskTopic(taskId), signal);
+  ctx.metrics.readers.inc({ kind: 'longpoll' });
   const deadline = ctx.now() + waitMs;
   try {
     for (;;) {
-      woken = false;
+      waiter.arm();
       const result = await readAfter(ctx, taskId, after);
       const changed = options.version !== undefined && result.task.version !== options.version;
       const remaining = deadline - ctx.now();
       if (result.responses.length > 0 || changed || remaining <= 0 || signal.aborted) return result;
-      if (woken) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, remaining);
-        const onAbort = (): void => done();
-        signal.addEventListener('abort', onAbort, { once: true });
-        function done(): void {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          wake = null;
-          resolve();
-        }
-        wake = done;
-      });
+      await waiter.wait(remaining);
     }
   } finally {
-    unsubscribe();
+    waiter.close();
     ctx.metrics.readers.dec({ kind: 'longpoll' });
   }
 }
