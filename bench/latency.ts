@@ -1,0 +1,125 @@
+/**
+ * (c) Webhook → reader latency. One live reader per task (1,000 tasks), signed webhooks at 500/s
+ * and at 2,000/s spread over the tasks, each carrying its send time. Readers: SSE and long-poll
+ * on Webhook Chat, Socket.IO rooms on the peer server (which stores the same row before it emits),
+ * and the spec's 1 s polling. Each mode runs alone, so they never share the CPU.
+ * Goals: SSE p99 ≤ Socket.IO p99 at both rates; SSE p50 ≥ 100× lower than polling's.
+ */
+import { join } from 'node:path';
+import type { DriveResult } from './clients/driver.js';
+import type { ReaderMode, ReaderStats } from './clients/readers.js';
+import { tempDir } from './support/processes.js';
+import { fmt, ratio, type Bench, type Figure } from './support/report.js';
+import { spawnWorker } from './support/rpc.js';
+import { openSeedStore, seedAgent, seedTasks } from './support/seed.js';
+import { startChatServer } from './support/server.js';
+import { startSocketIoServer } from './support/socketio.js';
+
+const MODES: ReaderMode[] = ['sse', 'longpoll', 'socketio', 'poll'];
+const NAMES: Record<ReaderMode, string> = { sse: 'SSE', longpoll: 'long-poll', socketio: 'Socket.IO', poll: '1 s polling' };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Phase {
+  rate: number;
+  mode: ReaderMode;
+  drive: DriveResult;
+  readers: ReaderStats;
+  connectMs: number;
+}
+
+export const latency: Bench = async ({ quick, log }) => {
+  const taskCount = quick ? 200 : 1000;
+  const durationMs = quick ? 2500 : 10_000;
+  const warmupMs = quick ? 500 : 1500;
+  const rates = [500, 2000];
+
+  const dbPath = join(tempDir(), 'chat.db');
+  const store = await openSeedStore(dbPath);
+  const agent = await seedAgent(store, { name: 'latency bench' });
+  const tasks = await seedTasks(store, agent, taskCount);
+  await store.close();
+  const chat = await startChatServer({ dbPath });
+  const peer = await startSocketIoServer(agent.signingSecret);
+  const driver = await spawnWorker('clients/driver.ts');
+  const readers = await spawnWorker('clients/readers.ts');
+  const phases: Phase[] = [];
+  try {
+    for (const rate of rates) {
+      for (const mode of MODES) {
+        const target = mode === 'socketio' ? { url: peer.url, path: '/webhook' } : { url: chat.url };
+        const connected = await readers.call<{ open: number; failed: number; ms: number }>('connect', { mode, url: target.url, tasks, concurrency: 100 });
+        if (connected.failed > 0) throw new Error(`${mode}: ${connected.failed} of ${tasks.length} readers failed to connect`);
+        const drive = (ms: number) =>
+          driver.call<DriveResult>('run', { ...target, secret: agent.signingSecret, taskIds: tasks.map((t) => t.taskId), rate, durationMs: ms });
+        await sleep(300);
+        await drive(warmupMs);
+        await sleep(mode === 'poll' ? 1200 : 300);
+        await readers.call('reset');
+        const result = await drive(durationMs);
+        await sleep(mode === 'poll' ? 1500 : 1000);
+        const stats = await readers.call<ReaderStats>('stats');
+        await readers.call('disconnect');
+        phases.push({ rate, mode, drive: result, readers: stats, connectMs: connected.ms });
+        log(
+          `${rate}/s ${NAMES[mode]}: p50 ${fmt(stats.latency.p50)} ms, p99 ${fmt(stats.latency.p99)} ms, max ${fmt(stats.latency.max)} ms; ` +
+            `${stats.unique}/${result.acked} answers seen; ack p99 ${fmt(result.ack.p99)} ms`,
+        );
+      }
+    }
+  } finally {
+    await readers.close();
+    await driver.close();
+    await peer.stop();
+    await chat.stop();
+  }
+
+  const at = (rate: number, mode: ReaderMode): Phase | undefined => phases.find((p) => p.rate === rate && p.mode === mode);
+  const figures: Figure[] = [];
+  const notes: string[] = [
+    `${taskCount} tasks with one live reader each; signed webhooks round-robin over them for ${durationMs / 1000} s per mode after a ${warmupMs / 1000} s warm-up; ` +
+      'latency = reader receive time − send time written in the answer (process.hrtime). Modes run one at a time.',
+  ];
+  for (const rate of rates) {
+    const sse = at(rate, 'sse')?.readers.latency;
+    const lp = at(rate, 'longpoll')?.readers.latency;
+    const sio = at(rate, 'socketio')?.readers.latency;
+    const poll = at(rate, 'poll')?.readers.latency;
+    const p99Ratio = ratio(sse?.p99, sio?.p99);
+    const p50Ratio = ratio(sse?.p50, poll?.p50);
+    figures.push(
+      {
+        label: `SSE p99 @ ${rate}/s`,
+        value: sse?.p99 ?? null,
+        unit: 'ms',
+        baseline: { label: 'Socket.IO p99', value: sio?.p99 ?? null },
+        ratio: p99Ratio,
+        goal: { text: 'ratio ≤ 1', met: p99Ratio === null ? null : p99Ratio <= 1 },
+      },
+      {
+        label: `SSE p50 @ ${rate}/s`,
+        value: sse?.p50 ?? null,
+        unit: 'ms',
+        baseline: { label: '1 s polling p50', value: poll?.p50 ?? null },
+        ratio: p50Ratio,
+        goal: { text: 'ratio ≤ 0.01 (100× lower)', met: p50Ratio === null ? null : p50Ratio <= 0.01 },
+      },
+      { label: `SSE max @ ${rate}/s`, value: sse?.max ?? null, unit: 'ms', baseline: { label: 'Socket.IO max', value: sio?.max ?? null }, ratio: ratio(sse?.max, sio?.max) },
+      { label: `long-poll p99 @ ${rate}/s`, value: lp?.p99 ?? null, unit: 'ms', baseline: { label: 'Socket.IO p99', value: sio?.p99 ?? null }, ratio: ratio(lp?.p99, sio?.p99) },
+    );
+    for (const mode of MODES) {
+      const p = at(rate, mode);
+      if (!p) continue;
+      const l = p.readers.latency;
+      const lost = p.drive.acked - p.readers.unique;
+      notes.push(
+        `${rate}/s ${NAMES[mode]}: p50 ${fmt(l.p50)} / p99 ${fmt(l.p99)} / max ${fmt(l.max)} ms; ` +
+          `${p.readers.unique} of ${p.drive.acked} acked answers seen${lost > 0 ? ` (${lost} MISSING)` : ''}` +
+          `${p.readers.received > p.readers.unique ? `, ${p.readers.received - p.readers.unique} duplicates` : ''}; ` +
+          `sent at ${fmt(p.drive.rate)}/s, ack p50 ${fmt(p.drive.ack.p50)} / p99 ${fmt(p.drive.ack.p99)} ms` +
+          `${p.drive.failed > 0 ? `, ${p.drive.failed} failed ${JSON.stringify(p.drive.statusCodes)} ${JSON.stringify(p.drive.errors)}` : ''}` +
+          `${Object.keys(p.readers.errors).length > 0 ? `; reader errors ${JSON.stringify(p.readers.errors)}` : ''}.`,
+      );
+    }
+  }
+  return { figures, notes, raw: phases };
+};

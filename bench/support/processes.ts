@@ -1,0 +1,138 @@
+/**
+ * Child processes and temporary directories of a bench run. Everything started here is
+ * registered, so `cleanupAll()` (called on exit, on Ctrl-C and after a failure) can stop it and
+ * delete what it wrote, whatever state the run is in.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BENCH = join(ROOT, 'bench');
+
+const children = new Set<ChildProcess>();
+const dirs = new Set<string>();
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  /** Extra node flags, e.g. --max-old-space-size. */
+  nodeArgs?: string[];
+  /** Open an IPC channel (for bench/support/rpc.ts). */
+  ipc?: boolean;
+  /** Collect stdout+stderr into `output()` (always on; this caps what is kept). */
+  keepOutput?: number;
+}
+
+export interface Managed {
+  child: ChildProcess;
+  pid: number;
+  output(): string;
+  /** Resolves with the exit code (or signal) once the process is gone. */
+  exited: Promise<number | string>;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** Runs a TypeScript file with `node --import tsx`, as the project's own test harness does. */
+export function spawnTs(script: string, args: string[] = [], options: SpawnOptions = {}): Managed {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const cap = options.keepOutput ?? 200_000;
+  let log = '';
+  const append = (d: Buffer): void => {
+    log += d.toString();
+    if (log.length > cap) log = log.slice(-cap);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    });
+  });
+  const managed: Managed = {
+    child,
+    pid: child.pid ?? -1,
+    output: () => log,
+    exited,
+    async stop(graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  return managed;
+}
+
+/** A fresh directory under the system temp dir, deleted by cleanupAll(). */
+export function tempDir(prefix = 'wc-bench-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  dirs.delete(dir);
+}
+
+/** Kills every child still running and deletes every temp dir. Synchronous, so it works on exit. */
+export function cleanupAll(): void {
+  for (const child of children) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  children.clear();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}
+
+/** Waits for a line in a child's output matching `pattern`; returns the match. */
+export function waitForOutput(managed: Managed, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const match = pattern.exec(managed.output());
+      if (match) {
+        done();
+        resolve(match);
+      }
+      return match !== null;
+    };
+    const onExit = (code: number | null, signal: string | null): void => {
+      done();
+      reject(new Error(`process exited (${code ?? signal}) before printing ${pattern}:\n${managed.output().slice(-3000)}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`timed out waiting for ${pattern}:\n${managed.output().slice(-3000)}`));
+    }, timeoutMs);
+    function done(): void {
+      clearTimeout(timer);
+      managed.child.stdout?.off('data', check);
+      managed.child.stderr?.off('data', check);
+      managed.child.off('exit', onExit);
+    }
+    if (check()) return;
+    managed.child.stdout?.on('data', check);
+    managed.child.stderr?.on('data', check);
+    managed.child.once('exit', onExit);
+  });
+}
