@@ -39,11 +39,24 @@ if (!quick) {
   run('lint', npx, ['eslint', '--max-warnings=0', '.']);
 }
 const files = only.length > 0 ? only : testFiles(join(root, 'test'));
-run(`tests (${files.length} files)`, process.execPath, [
-  '--import',
-  'tsx',
-  '--test',
-  '--test-concurrency=2',
-  '--test-timeout=300000',
-  ...files,
-]);
+// The API suite runs a second time against PostgreSQL (same tests, other dialect) when PostgreSQL
+// is there; under REQUIRE_POSTGRES=1 its absence fails that run.
+const apiFiles = only.length > 0 ? [] : testFiles(join(root, 'test', 'api'));
+const postgresBins = spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb'], { stdio: 'ignore' }).status === 0;
+const withPostgres = apiFiles.length > 0 && (postgresBins || process.env.REQUIRE_POSTGRES === '1');
+if (apiFiles.length > 0 && !withPostgres) {
+  process.stdout.write('\n(PostgreSQL not found: the API suite runs on SQLite only; set REQUIRE_POSTGRES=1 to make this a failure)\n');
+}
+const testArgs = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000'];
+const started = Date.now();
+const results = [];
+const sqlite = spawnSync(process.execPath, [...testArgs, ...files], { cwd: root, stdio: 'inherit', env: process.env });
+results.push(['all suites (API on SQLite)', sqlite.status]);
+if (withPostgres) {
+  process.stdout.write(`\n▶ API suite on PostgreSQL (${apiFiles.length} files)\n`);
+  const pg = spawnSync(process.execPath, [...testArgs, ...apiFiles], { cwd: root, stdio: 'inherit', env: { ...process.env, TEST_DATABASE: 'postgres' } });
+  results.push(['API suite on PostgreSQL', pg.status]);
+}
+process.stdout.write(`\n${results.map(([name, status]) => `${status === 0 ? '✔' : '✖'} ${name}`).join('\n')}\n`);
+process.stdout.write(`(${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+process.exit(results.every(([, status]) => status === 0) ? 0 : 1);

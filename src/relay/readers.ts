@@ -40,8 +40,10 @@ export interface ReadResult {
 
 /** Agent answers newer than `after`, and the task as it is now. */
 export async function readAfter(ctx: RelayContext, taskId: string, after: number): Promise<ReadResult> {
-  const rows = await ctx.store.listCommunications(taskId, after, PAGE_SIZE, 'agent');
-  const task = await ctx.store.getTask(taskId);
+  const [rows, task] = await Promise.all([
+    ctx.store.listCommunications(taskId, after, PAGE_SIZE, 'agent'),
+    ctx.store.getTask(taskId),
+  ]);
   if (task === null) throw new AppError('TASK_NOT_FOUND');
   const last = rows.at(-1);
   return {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { buildApp, type BuiltApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { AgentCredentials } from '../../src/protocol/index.js';
+import { postgresSkip, startPostgres, type PostgresServer } from './postgres.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -77,10 +78,26 @@ async function waitForPort(child: ChildProcess, read: () => string): Promise<num
   });
 }
 
+/**
+ * With TEST_DATABASE=postgres, servers get a fresh database on one throwaway PostgreSQL server per
+ * test process (stopped when the process exits), so the same API tests run on both dialects.
+ */
+let sharedPostgres: Promise<PostgresServer> | null = null;
+export const TEST_DATABASE = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
+async function freshDatabaseUrl(): Promise<string | null> {
+  if (TEST_DATABASE !== 'postgres') return null;
+  const skip = postgresSkip();
+  if (skip) throw new Error(`TEST_DATABASE=postgres: ${skip}`);
+  sharedPostgres ??= startPostgres();
+  return (await sharedPostgres).createDatabase();
+}
+
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'wc-test-'));
   const adminToken = `admin_${randomBytes(16).toString('hex')}`;
-  let env = baseEnv(dir, adminToken, options.env ?? {});
+  const postgresUrl = options.env?.DATABASE_URL ? null : await freshDatabaseUrl();
+  let env = baseEnv(dir, adminToken, { ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}), ...(options.env ?? {}) });
   let built: BuiltApp | null = null;
   let child: ChildProcess | null = null;
   let log = '';
