@@ -2,15 +2,23 @@
  * Start-up: config → app → listen → demo agent → background work. SIGTERM/SIGINT shut down
  * gracefully within SHUTDOWN_TIMEOUT_MS.
  */
+import { randomBytes } from 'node:crypto';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startDemoAgent } from './demo/demo-agent.js';
 
 async function main(): Promise<void> {
   let config;
+  let generatedAdminToken: string | null = null;
   try {
     // The start command runs the demo unless DEMO says otherwise.
-    config = loadConfig(process.env, { DEMO: '1' });
+    const env = { ...process.env };
+    if (loadConfig(env, { DEMO: '1' }).demo && !env.ADMIN_TOKEN) {
+      // So a newcomer can register an agent right away; a real deployment sets its own.
+      generatedAdminToken = `adm_${randomBytes(24).toString('base64url')}`;
+      env.ADMIN_TOKEN = generatedAdminToken;
+    }
+    config = loadConfig(env, { DEMO: '1' });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -49,6 +57,9 @@ async function main(): Promise<void> {
     `  Chat page:   ${baseUrl}/chat`,
     `  API docs:    ${baseUrl}/docs`,
   ];
+  if (generatedAdminToken) {
+    lines.push(`  Admin token: ${generatedAdminToken} (generated for this run; set ADMIN_TOKEN to choose one)`);
+  }
   if (demo) {
     lines.push(
       `  Demo agent:  "echo" answers every message. Its token (new on each start): ${demo.token}`,
