@@ -43,7 +43,11 @@ export function communicationRoutes(ctx: RelayContext): FastifyPluginAsyncTypebo
             throw new AppError('VALIDATION_FAILED', 'body must have "response" (the answer) or "status".');
           }
           const { agent, webhookId } = await authenticateAgent(ctx, request, body.taskId);
-          const result = await acceptAgentPost(ctx, agent, webhookId === undefined ? body : { ...body, webhookId });
+          // Only schema fields reach the relay: the body must not be able to set webhookId (it comes
+          // from the verified signature) or anything else AgentPost gains later.
+          const { taskId, response, messageId, final, inReplyTo, status, statusText } = body;
+          const post = { taskId, response, messageId, final, inReplyTo, status, statusText, webhookId };
+          const result = await acceptAgentPost(ctx, agent, post);
           return { success: true as const, ...result };
         } catch (error) {
           const code = isAppError(error) ? error.code : 'INTERNAL';
