@@ -9,7 +9,10 @@ import type { FastifySchemaCompiler } from 'fastify';
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-const common: Options = { allErrors: false, removeAdditional: true, useDefaults: true, strict: false };
+// 'all': fields a schema does not name are dropped before the handler sees them, so a body can never
+// set anything the route did not ask for. (true would only act on additionalProperties: false, which
+// TypeBox objects do not set.)
+const common: Options = { allErrors: false, removeAdditional: 'all', useDefaults: true, strict: false };
 
 function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({ ...common, ...options });
