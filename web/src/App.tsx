@@ -40,7 +40,6 @@ export function App(): ReactElement {
   const ownCount = state.users.length;
   const scroll = useAutoScroll(scroller, content, items.length, ownCount);
 
-  const live = state.taskId !== null && (chat.mode === 'sse' || (pending !== null && !chat.gaveUp));
   const status = state.task?.agentStatus ?? null;
 
   return (
@@ -52,7 +51,7 @@ export function App(): ReactElement {
         onNewChat={() => newChat(state.agentId)}
         canStartNew={items.length > 0}
       />
-      <TaskBar taskId={state.taskId} mode={chat.mode} live={live} online={online} onRefresh={chat.refresh} />
+      <TaskBar taskId={state.taskId} mode={chat.mode} live={chat.live} online={online} onRefresh={chat.refresh} />
       <Banner offline={!online} onRetryNow={retryNow} error={chat.notice ?? agentsError} onDismiss={chat.dismissNotice} />
       <main className="conversation" ref={scroller} onScroll={scroll.onScroll} tabIndex={-1}>
         <div className="conversation__inner" ref={content}>

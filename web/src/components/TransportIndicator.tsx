@@ -3,7 +3,7 @@ import { TRANSPORT_LABELS, type TransportMode } from '../lib/transport.js';
 
 interface Props {
   mode: TransportMode;
-  /** Receiving right now: a stream is open, or polls run because an answer is awaited. */
+  /** Receiving right now: the stream is open, or polls succeed while an answer is awaited. */
   live: boolean;
   online: boolean;
 }
@@ -16,11 +16,11 @@ const EXPLAIN: Record<TransportMode, string> = {
 
 export function TransportIndicator({ mode, live, online }: Props): ReactElement {
   const state = !online ? 'offline' : live ? 'live' : 'idle';
-  const suffix = !online ? ' Offline right now.' : live ? '' : ' Idle until an answer is awaited.';
+  const suffix = !online ? ' Offline right now.' : live ? ' Connected.' : ' Not receiving right now.';
   return (
-    <span className="transport" data-state={state} title={`${EXPLAIN[mode]}${suffix}`}>
+    <span className="transport" data-testid="transport" data-state={state} title={`${EXPLAIN[mode]}${suffix}`}>
       <span className="transport__dot" aria-hidden="true" />
-      <span data-testid="transport">{TRANSPORT_LABELS[mode]}</span>
+      {TRANSPORT_LABELS[mode]}
     </span>
   );
 }

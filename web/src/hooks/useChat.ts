@@ -21,6 +21,7 @@ export interface Chat {
   /** Waited so long that automatic checking stopped. */
   gaveUp: boolean;
   mode: TransportMode;
+  live: boolean;
   notice: string | null;
   dismissNotice(): void;
   /** Returns false when there was nothing to send. */
@@ -95,5 +96,5 @@ export function useChat(initialAgentId: string | null, preference: { mode: Trans
   const dismissNotice = useCallback(() => setNotice(null), []);
   const items = useMemo(() => timeline(state), [state]);
 
-  return { state, items, pending, gaveUp, mode: sync.mode, notice, dismissNotice, send, retry, cancel, refresh, newChat };
+  return { state, items, pending, gaveUp, mode: sync.mode, live: sync.live, notice, dismissNotice, send, retry, cancel, refresh, newChat };
 }

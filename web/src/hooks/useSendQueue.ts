@@ -20,7 +20,11 @@ export function useSendQueue(
   const wasOnline = useRef(online);
 
   useEffect(() => {
-    if (!online || inFlight.current || state.agentId === null) return;
+    if (!online) {
+      dispatch({ type: 'holdQueued', error: "Can't reach the server" });
+      return;
+    }
+    if (inFlight.current || state.agentId === null) return;
     const next = state.users.find((u) => u.status === 'queued');
     if (!next) return;
     const { session, agentId, taskId } = state;

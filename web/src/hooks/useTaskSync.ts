@@ -15,6 +15,8 @@ export interface TaskSyncOptions {
 
 export interface TaskSyncHandle {
   mode: TransportMode;
+  /** Answers are flowing right now (stream open, or polls succeeding). */
+  live: boolean;
   refresh(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export interface TaskSyncHandle {
 export function useTaskSync(options: TaskSyncOptions): TaskSyncHandle {
   const { taskId, active, preference } = options;
   const [mode, setMode] = useState<TransportMode>(preference.mode);
+  const [live, setLive] = useState(false);
   const modeRef = useRef(mode);
   const latest = useRef(options);
   const syncRef = useRef<TaskSync | null>(null);
@@ -39,6 +42,7 @@ export function useTaskSync(options: TaskSyncOptions): TaskSyncHandle {
         version: () => latest.current.version(),
         deliver: (update) => latest.current.onUpdate(update),
         fail: (error) => latest.current.onFail(error.message),
+        live: setLive,
       },
       modeRef.current,
       preference.forced,
@@ -51,6 +55,7 @@ export function useTaskSync(options: TaskSyncOptions): TaskSyncHandle {
     sync.setActive(latest.current.active);
     return () => {
       sync.stop();
+      setLive(false);
       if (syncRef.current === sync) syncRef.current = null;
     };
   }, [taskId, preference.forced]);
@@ -63,5 +68,5 @@ export function useTaskSync(options: TaskSyncOptions): TaskSyncHandle {
     await syncRef.current?.refresh();
   }, []);
 
-  return { mode, refresh };
+  return { mode, live, refresh };
 }

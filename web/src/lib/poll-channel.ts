@@ -39,6 +39,8 @@ export function openPollChannel(ctx: SyncContext, options: PollOptions): Channel
         if (controller.signal.aborted) controller = new AbortController();
         const { signal } = controller;
         const startedAt = performance.now();
+        // Live while requests go through; a failure turns it off until one succeeds again.
+        if (failures === 0) ctx.live(true);
         try {
           const version = ctx.version();
           const res = await getResponses(
@@ -49,6 +51,7 @@ export function openPollChannel(ctx: SyncContext, options: PollOptions): Channel
             signal,
           );
           failures = 0;
+          ctx.live(true);
           ctx.deliver({ responses: res.responses, cursor: res.cursor, task: res.task });
           const elapsed = performance.now() - startedAt;
           if (options.waitSeconds !== null) {
@@ -67,11 +70,13 @@ export function openPollChannel(ctx: SyncContext, options: PollOptions): Channel
             ctx.fail(error);
             return;
           }
+          ctx.live(false);
           await sleep(backoffDelay(failures++), signal, true).catch(() => undefined);
         }
       }
     } finally {
       running = false;
+      ctx.live(false);
     }
   }
 

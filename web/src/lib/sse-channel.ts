@@ -32,6 +32,7 @@ export function openSseChannel(ctx: SyncContext, options: SseOptions): Channel {
     let opened = false;
     es.onopen = () => {
       opened = true;
+      ctx.live(true);
       failedConnects = 0;
       offlineAttempts = 0;
       reportSuccess();
@@ -45,6 +46,7 @@ export function openSseChannel(ctx: SyncContext, options: SseOptions): Channel {
       ctx.deliver({ responses: [], cursor: null, task });
     });
     es.onerror = () => {
+      ctx.live(false);
       es.close();
       if (source === es) source = null;
       if (!controller.signal.aborted) void recover(opened);
@@ -80,6 +82,7 @@ export function openSseChannel(ctx: SyncContext, options: SseOptions): Channel {
       controller.abort();
       source?.close();
       source = null;
+      ctx.live(false);
     },
   };
 }

@@ -20,6 +20,8 @@ export interface SyncContext {
   deliver(update: SyncUpdate): void;
   /** A 4xx that retrying will not fix: stop and tell the reader. */
   fail(error: ApiError): void;
+  /** Whether answers are flowing right now: the stream is open, or polls are succeeding. */
+  live(live: boolean): void;
 }
 
 export interface Channel {

@@ -52,6 +52,7 @@ export class TaskSync {
     // the page has re-rendered with it.
     this.ctx = {
       taskId: ctx.taskId,
+      live: (live) => ctx.live(live),
       cursor: () => Math.max(ctx.cursor(), this.#cursor),
       version: () => {
         const version = Math.max(ctx.version() ?? -1, this.#version);

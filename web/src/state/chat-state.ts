@@ -45,6 +45,8 @@ export type ChatAction =
   | { type: 'sent'; session: number; messageId: string; response: AssignUserTaskResponse }
   | { type: 'sendFailed'; session: number; messageId: string; error: string; autoRetry: boolean }
   | { type: 'requeue'; messageIds: string[] }
+  /** The server is unreachable: queued messages wait, marked to go out when it is back. */
+  | { type: 'holdQueued'; error: string }
   | { type: 'synced'; session: number; update: SyncUpdate }
   | { type: 'syncFailed'; session: number; error: string };
 
@@ -127,6 +129,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
             ? { ...u, status: 'queued', error: null, autoRetry: false }
             : u,
         ),
+      };
+    case 'holdQueued':
+      if (!state.users.some((u) => u.status === 'queued')) return state;
+      return {
+        ...state,
+        users: state.users.map((u) => (u.status === 'queued' ? { ...u, status: 'failed', error: action.error, autoRetry: true } : u)),
       };
     case 'synced': {
       const { update } = action;

@@ -1,0 +1,60 @@
+/** Page-level steps shared by the chat e2e tests (not a test file itself). */
+import type { Locator, Page } from 'playwright-core';
+import type { GetResponsesResponse } from '../../src/protocol/index.js';
+import { eventually } from '../support/browser.js';
+
+export const TASK_ID = /^task_\d{13}_[0-9a-f]{32}$/;
+
+export async function pickAgent(page: Page, agentId: string): Promise<void> {
+  const select = page.getByTestId('agent-select');
+  await select.locator(`option[value="${agentId}"]`).waitFor({ state: 'attached' });
+  await select.selectOption(agentId);
+}
+
+/** Types into the composer and presses Enter. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  await page.getByTestId('composer').fill(text);
+  await page.getByTestId('composer').press('Enter');
+}
+
+/** The task ID as the page shows it, once the server has assigned one. */
+export async function readTaskId(page: Page): Promise<string> {
+  return eventually(async () => {
+    const text = ((await page.getByTestId('task-id').textContent()) ?? '').trim();
+    if (!TASK_ID.test(text)) throw new Error(`task id not shown yet: "${text}"`);
+    return text;
+  });
+}
+
+/** get-responses with the page's own session cookie. */
+export async function serverView(page: Page, baseUrl: string, taskId: string): Promise<GetResponsesResponse> {
+  const res = await page.request.get(`${baseUrl}/api/communications/get-responses?taskId=${taskId}&after=0`);
+  if (!res.ok()) throw new Error(`get-responses: ${res.status()} ${await res.text()}`);
+  return (await res.json()) as GetResponsesResponse;
+}
+
+export async function texts(locator: Locator): Promise<string[]> {
+  return (await locator.allInnerTexts()).map((t) => t.trim());
+}
+
+export async function messageIds(page: Page, kind: 'user' | 'agent'): Promise<string[]> {
+  return page
+    .getByTestId(`message-${kind}`)
+    .evaluateAll((els) => els.map((el) => el.getAttribute('data-message-id') ?? ''));
+}
+
+/** Waits until `locator`'s text contains `expected`. */
+export async function waitForText(locator: Locator, expected: string | RegExp, timeoutMs = 5000): Promise<void> {
+  await eventually(async () => {
+    const text = (await locator.textContent()) ?? '';
+    const ok = typeof expected === 'string' ? text.includes(expected) : expected.test(text);
+    if (!ok) throw new Error(`expected ${String(expected)}, got "${text}"`);
+  }, timeoutMs);
+}
+
+export async function waitForCount(locator: Locator, count: number, timeoutMs = 5000): Promise<void> {
+  await eventually(async () => {
+    const n = await locator.count();
+    if (n !== count) throw new Error(`expected ${count} elements, found ${n}`);
+  }, timeoutMs);
+}
