@@ -14,6 +14,13 @@ export const BENCH = join(ROOT, 'bench');
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
+const hooks = new Set<() => void>();
+
+/** Runs `fn` (synchronously) at cleanup, e.g. to stop a daemon that is not our child. Returns an unregister. */
+export function onCleanup(fn: () => void): () => void {
+  hooks.add(fn);
+  return () => hooks.delete(fn);
+}
 
 export interface SpawnOptions {
   env?: Record<string, string>;
@@ -93,6 +100,14 @@ export function removeDir(dir: string): void {
 
 /** Kills every child still running and deletes every temp dir. Synchronous, so it works on exit. */
 export function cleanupAll(): void {
+  for (const hook of hooks) {
+    try {
+      hook();
+    } catch {
+      // keep cleaning
+    }
+  }
+  hooks.clear();
   for (const child of children) {
     try {
       child.kill('SIGKILL');
