@@ -53,7 +53,7 @@ for (const status of [429, 503]) {
     const sent = await session.send(agent.id, 'Busy?');
     await eventually(async () => assert.equal((await deliveriesOf(server, sent.body.taskId))[0]?.state, 'delivered'), 6000);
     const [first, second] = receivedFor(agentServer, sent.body.taskId);
-    assert.ok(first && second);
+    assert.ok(first && second, 'two attempts');
     assert.equal(first.headers['webhook-id'], second.headers['webhook-id']);
     // The schedule's first wait is 50 ms; Retry-After asked for more, and got it.
     assert.ok(second.at - first.at >= 1000, `retried after ${second.at - first.at} ms`);
@@ -82,7 +82,7 @@ test('after the last try the delivery is dead-lettered, and an admin replay deli
   assert.equal(page.body.task.turns[0]?.delivery?.state, 'failed');
 
   const listed = await admin<{ deliveries: Array<{ id: string }> }>(server, 'GET', '/api/admin/deliveries?state=failed');
-  assert.ok(listed.body.deliveries.some((d) => d.id === dead?.id));
+  assert.ok(listed.body.deliveries.some((d) => d.id === dead?.id), 'listed among failed deliveries');
   // Only a dead letter can be replayed; a replay needs the admin token.
   const anonymous = await fetch(`${server.url}/api/admin/deliveries/${dead?.id}/replay`, { method: 'POST' });
   assert.equal(anonymous.status, 401);

@@ -8,7 +8,7 @@ import type { AgentCredentials } from '../../src/protocol/index.js';
 /** Retry timings short enough for tests; each test may override them. */
 export const FAST_DELIVERY = {
   DELIVERY_RETRY_SCHEDULE: '50ms,100ms,150ms',
-  DELIVERY_TIMEOUT_MS: '300',
+  DELIVERY_TIMEOUT_MS: '2000',
   DELIVERY_LEASE_MS: '1000',
 };
 

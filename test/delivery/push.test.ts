@@ -21,7 +21,7 @@ test('a healthy agent receives each message once, signed so that standardwebhook
   const webhook = new Webhook(agent.signingSecret);
   for (const [i, hit] of received.entries()) {
     const sent = [first.body, second.body][i];
-    assert.ok(sent);
+    assert.ok(sent, 'a sent message for each webhook');
     const verified = webhook.verify(hit.raw, {
       'webhook-id': String(hit.headers['webhook-id']),
       'webhook-timestamp': String(hit.headers['webhook-timestamp']),
@@ -33,7 +33,7 @@ test('a healthy agent receives each message once, signed so that standardwebhook
     assert.equal(verified.messageId, sent.messageId);
     assert.equal(verified.agentId, agent.id);
     assert.equal(verified.message, i === 0 ? 'Hello, agent' : 'And again');
-    assert.ok(!Number.isNaN(Date.parse(String(verified.createdAt))));
+    assert.ok(!Number.isNaN(Date.parse(String(verified.createdAt))), 'createdAt is a date');
     assert.equal(verified.responseUrl, `${server.url}/api/communications/webhook-response`);
     assert.equal(hit.headers['content-type'], 'application/json');
     assert.match(String(hit.headers['webhook-id']), /^dlv_/);
@@ -42,7 +42,7 @@ test('a healthy agent receives each message once, signed so that standardwebhook
   // A signature made with another secret does not verify.
   const other = new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`);
   const hit = received[0];
-  assert.ok(hit);
+  assert.ok(hit, 'a webhook was received');
   assert.throws(() =>
     other.verify(hit.raw, {
       'webhook-id': String(hit.headers['webhook-id']),
@@ -61,7 +61,7 @@ test('an agent that fails, then recovers, gets the same webhook-id each time and
   const retrying = await eventually(async () => {
     const turn = (await session.responses(sent.body.taskId)).body.task.turns[0];
     assert.equal(turn?.delivery?.state, 'retrying');
-    assert.ok((turn?.delivery?.attempts ?? 0) >= 1);
+    assert.ok((turn?.delivery?.attempts ?? 0) >= 1, 'at least one attempt');
     return turn?.delivery;
   });
   assert.match(String(retrying?.lastError), /^HTTP 50[02]$/);
