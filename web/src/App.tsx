@@ -65,10 +65,17 @@ export function App(): ReactElement {
       <footer className="dock">
         <div className="dock__inner">
           <NewMessagesButton count={scroll.unseen} onClick={scroll.scrollToBottom} />
-          {pending && (
-            <WaitingIndicator pending={pending} gaveUp={chat.gaveUp} syncError={state.syncError} onCancel={chat.cancel} />
+          {pending ? (
+            <WaitingIndicator
+              pending={pending}
+              gaveUp={chat.gaveUp}
+              syncError={state.syncError}
+              status={status}
+              onCancel={chat.cancel}
+            />
+          ) : (
+            <AgentStatus status={status} />
           )}
-          <AgentStatus status={status} />
           <Composer agentName={agent?.name ?? null} disabled={state.agentId === null} onSend={chat.send} />
         </div>
       </footer>

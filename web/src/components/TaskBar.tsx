@@ -35,7 +35,7 @@ export function TaskBar({ taskId, mode, live, online, onRefresh }: Props): React
           <span className={refreshing ? 'spin' : undefined}>
             <RefreshIcon />
           </span>
-          <span>Refresh</span>
+          <span className="taskbar__refresh-text">Refresh</span>
         </button>
       </div>
     </div>

@@ -1,4 +1,6 @@
 import type { ReactElement } from 'react';
+import type { AgentStatusView } from '../../../src/protocol/index.js';
+import { AgentStatus } from './AgentStatus.js';
 import { useNow } from '../hooks/useNow.js';
 import { formatElapsed } from '../lib/format.js';
 import type { PendingTurn } from '../state/selectors.js';
@@ -10,10 +12,11 @@ interface Props {
   pending: PendingTurn;
   gaveUp: boolean;
   syncError: string | null;
+  status: AgentStatusView | null;
   onCancel(): Promise<void>;
 }
 
-export function WaitingIndicator({ pending, gaveUp, syncError, onCancel }: Props): ReactElement {
+export function WaitingIndicator({ pending, gaveUp, syncError, status, onCancel }: Props): ReactElement {
   const stopped = gaveUp || syncError !== null;
   const now = useNow(1000, !stopped);
   const elapsed = now - pending.since;
@@ -31,10 +34,11 @@ export function WaitingIndicator({ pending, gaveUp, syncError, onCancel }: Props
         <span className="waiting__elapsed" aria-label={`waited ${formatElapsed(elapsed)}`}>
           {formatElapsed(elapsed)}
         </span>
-        <button type="button" className="button button--small button--ghost waiting__cancel" data-testid="cancel" onClick={() => void onCancel()}>
+        <button type="button" className="waiting__cancel" data-testid="cancel" onClick={() => void onCancel()}>
           Cancel
         </button>
       </div>
+      <AgentStatus status={status} />
       {syncError !== null ? (
         <p className="waiting__note waiting__note--error">
           Stopped checking for answers: {syncError} Press Refresh to try again.
