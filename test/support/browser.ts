@@ -64,7 +64,7 @@ export interface ChatPageOptions {
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
   /** Runs before the page loads (for example to route requests). */
-  beforeLoad?: (page: Page) => Promise<void>;
+  beforeLoad?: (page: Page) => Promise<unknown>;
 }
 
 export interface ChatPage {
