@@ -67,8 +67,115 @@ describe('chat page: the journey', { skip: browserSkip() }, () => {
       assert.ok(seenAt - postedAt <= 1300, `answer took ${seenAt - postedAt} ms to appear`);
       await waitForText(page.getByTestId('message-agent'), 'Paris.');
       await page.getByTestId('waiting').waitFor({ state: 'detached' });
+      // Screen readers hear the answer without losing their place.
+      await waitForText(page.locator('[aria-live="polite"]'), 'Paris.');
       assert.deepEqual(chat.dialogs, []);
       assert.deepEqual(chat.pageErrors, []);
+      assert.deepEqual(chat.consoleErrors, [], 'no CSP violation or other console error');
+    } finally {
+      await chat.close();
+    }
+  });
+
+  it('copies the task ID for a curl webhook', async () => {
+    const chat = await openChat(browser, server.url, { permissions: ['clipboard-read', 'clipboard-write'] });
+    try {
+      const { page } = chat;
+      await pickAgent(page, agent.id);
+      assert.equal(await page.getByTestId('copy-task-id').count(), 0, 'nothing to copy before the first message');
+      await sendMessage(page, 'copy me');
+      const taskId = await readTaskId(page);
+      await page.getByTestId('copy-task-id').click();
+      await page.getByRole('button', { name: 'Task ID copied' }).waitFor();
+      assert.equal(await page.evaluate('navigator.clipboard.readText()'), taskId);
+    } finally {
+      await chat.close();
+    }
+  });
+
+  it('everything works from the keyboard, and every control has a name', async () => {
+    const chat = await openChat(browser, server.url);
+    try {
+      const { page } = chat;
+      await pickAgent(page, agent.id);
+      await page.getByTestId('agent-select').focus();
+      const reached: string[] = [];
+      for (let i = 0; i < 8 && !reached.includes('composer'); i++) {
+        await page.keyboard.press('Tab');
+        reached.push(await page.evaluate('document.activeElement?.dataset?.testid ?? document.activeElement?.tagName'));
+      }
+      assert.ok(reached.includes('composer'), `Tab reaches the composer: ${reached.join(' → ')}`);
+      await page.keyboard.type('typed without a mouse');
+      await page.keyboard.press('Enter');
+      await waitForText(page.getByTestId('message-user'), 'typed without a mouse');
+      await page.getByTestId('cancel').waitFor();
+
+      const unnamed = await page.locator('button, select, textarea').evaluateAll((els) =>
+        els
+          .filter((el) => {
+            const e = el as unknown as { id: string; textContent: string | null; getAttribute(n: string): string | null };
+            const labelled = e.id !== '' && (el as unknown as { labels?: { length: number } }).labels?.length;
+            return !labelled && !e.getAttribute('aria-label') && !(e.textContent ?? '').trim();
+          })
+          .map((el) => (el as unknown as { outerHTML: string }).outerHTML.slice(0, 80)),
+      );
+      assert.deepEqual(unnamed, []);
+    } finally {
+      await chat.close();
+    }
+  });
+
+  it('a rejected send shows the reason and Retry sends the same message once', async () => {
+    const chat = await openChat(browser, server.url);
+    try {
+      const { page } = chat;
+      await pickAgent(page, agent.id);
+      await page.route('**/api/tasks/assign-user-task', (route) =>
+        route.fulfill({
+          status: 400,
+          contentType: 'application/json',
+          body: JSON.stringify({ success: false, error: { code: 'VALIDATION_FAILED', message: 'The message was refused.' } }),
+        }),
+      );
+      await sendMessage(page, 'please retry me');
+      await waitForText(page.getByTestId('banner'), 'The message was refused.');
+      await waitForText(page.getByTestId('delivery-state'), 'Not sent: The message was refused.');
+      const [firstId] = await messageIds(page, 'user');
+
+      await page.unroute('**/api/tasks/assign-user-task');
+      await page.getByTestId('retry').click();
+      const taskId = await readTaskId(page);
+      await waitForText(page.getByTestId('delivery-state'), 'Sent');
+      assert.deepEqual(await messageIds(page, 'user'), [firstId], 'the same message, not a copy');
+      const view = await serverView(page, server.url, taskId);
+      assert.deepEqual(view.task.turns.map((t) => t.messageId), [firstId]);
+    } finally {
+      await chat.close();
+    }
+  });
+
+  it('a send whose answer is lost on the way back is resent and stored once', async () => {
+    const chat = await openChat(browser, server.url);
+    try {
+      const { page } = chat;
+      await pickAgent(page, agent.id);
+      let lost = 0;
+      // The server stores the message, then the connection drops before the page hears back.
+      await page.route('**/api/tasks/assign-user-task', async (route) => {
+        if (lost++ === 0) {
+          await route.fetch();
+          await route.abort('connectionreset');
+        } else {
+          await route.continue();
+        }
+      });
+      await sendMessage(page, 'did you get this?');
+      const taskId = await readTaskId(page);
+      await waitForText(page.getByTestId('delivery-state'), 'Sent');
+      assert.equal(lost, 2, 'sent twice: once lost, once answered (duplicate)');
+      const view = await serverView(page, server.url, taskId);
+      assert.equal(view.task.turns.length, 1);
+      assert.equal(await page.getByTestId('message-user').count(), 1);
     } finally {
       await chat.close();
     }

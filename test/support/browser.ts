@@ -63,6 +63,8 @@ export interface ChatPageOptions {
   transport?: 'sse' | 'longpoll' | 'poll';
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
+  /** Browser permissions, e.g. clipboard-read. */
+  permissions?: string[];
   /** Runs before the page loads (for example to route requests). */
   beforeLoad?: (page: Page) => Promise<unknown>;
 }
@@ -74,6 +76,8 @@ export interface ChatPage {
   dialogs: string[];
   /** Uncaught errors in the page. */
   pageErrors: string[];
+  /** Console errors (CSP violations show up here). */
+  consoleErrors: string[];
   close(): Promise<void>;
 }
 
@@ -83,10 +87,15 @@ export async function openChat(browser: Browser, baseUrl: string, options: ChatP
     viewport: options.viewport ?? { width: 1024, height: 720 },
     colorScheme: options.colorScheme ?? 'light',
     reducedMotion: 'reduce',
+    permissions: options.permissions ?? [],
   });
   const page = await context.newPage();
   const dialogs: string[] = [];
   const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
   page.on('dialog', (dialog) => {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     void dialog.dismiss();
@@ -95,7 +104,7 @@ export async function openChat(browser: Browser, baseUrl: string, options: ChatP
   await options.beforeLoad?.(page);
   const query = options.transport ? `?transport=${options.transport}` : '';
   await page.goto(`${baseUrl}/chat${query}`);
-  return { context, page, dialogs, pageErrors, close: () => context.close() };
+  return { context, page, dialogs, pageErrors, consoleErrors, close: () => context.close() };
 }
 
 /** Retries `check` until it stops throwing (or returns true), for at most `timeoutMs`. */
