@@ -82,6 +82,32 @@ describe('chat page: transports', { skip: browserSkip() }, () => {
     }
   });
 
+  it('falls back to 1 s polling when long-polls are not held either (a proxy that answers at once)', async () => {
+    const chat = await openChat(browser, server.url, {
+      beforeLoad: async (page) => {
+        await page.route('**/api/communications/stream**', (route) => route.abort());
+        // Strip `wait`, as a buffering proxy that cannot hold requests effectively does.
+        await page.route('**/api/communications/get-responses**', (route) => {
+          const url = new URL(route.request().url());
+          url.searchParams.delete('wait');
+          return route.continue({ url: url.toString() });
+        });
+      },
+    });
+    try {
+      const { page } = chat;
+      await pickAgent(page, agent.id);
+      await sendMessage(page, 'anyone?');
+      const taskId = await readTaskId(page);
+      await waitForText(page.getByTestId('transport'), 'Polling 1s', 10_000);
+      await server.webhook({ taskId, response: 'polled in the end', messageId: 'fb-1' }, agent.token);
+      await waitForText(page.getByTestId('message-agent'), 'polled in the end', 2000);
+      assert.equal(await page.getByTestId('banner').count(), 0);
+    } finally {
+      await chat.close();
+    }
+  });
+
   it('?transport=longpoll holds requests open and delivers at once', async () => {
     const chat = await openChat(browser, server.url, { transport: 'longpoll' });
     try {

@@ -11,7 +11,10 @@ import { useDeadline } from './useDeadline.js';
 import { useSendQueue } from './useSendQueue.js';
 import { useTaskSync } from './useTaskSync.js';
 
-/** After this long without an answer the polling modes stop by themselves; Refresh still works. */
+/**
+ * After this long without an answer the polling modes stop by themselves (Refresh still works).
+ * The SSE stream costs nothing while idle, so it keeps listening.
+ */
 export const GIVE_UP_AFTER_MS = 10 * 60_000;
 
 export interface Chat {
@@ -42,12 +45,12 @@ export function useChat(initialAgentId: string | null, preference: { mode: Trans
   useSendQueue(state, dispatch, online, setNotice);
 
   const pending = useMemo(() => pendingTurn(state), [state]);
-  const gaveUp = useDeadline(pending ? pending.since + GIVE_UP_AFTER_MS : null);
+  const waitedTooLong = useDeadline(pending ? pending.since + GIVE_UP_AFTER_MS : null);
 
   const { session } = state;
   const sync = useTaskSync({
     taskId: state.taskId,
-    active: pending !== null && !gaveUp && state.syncError === null,
+    active: pending !== null && !waitedTooLong && state.syncError === null,
     preference,
     cursor: () => stateRef.current.cursor,
     version: () => stateRef.current.task?.version ?? null,
@@ -77,6 +80,7 @@ export function useChat(initialAgentId: string | null, preference: { mode: Trans
     }
   }, [taskId, pending, session]);
 
+  const gaveUp = waitedTooLong && sync.mode !== 'sse';
   const { refresh: syncRefresh } = sync;
   const refresh = useCallback(async () => {
     try {

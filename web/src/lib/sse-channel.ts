@@ -19,6 +19,16 @@ export interface SseOptions {
 /** Failed connects in a row, with the server reachable, before the stream counts as broken. */
 const BROKEN_AFTER = 2;
 
+/** A malformed event is skipped; the next read after the cursor fills any gap. */
+function parse<T>(data: unknown): T | null {
+  if (typeof data !== 'string') return null;
+  try {
+    return JSON.parse(data) as T;
+  } catch {
+    return null;
+  }
+}
+
 export function openSseChannel(ctx: SyncContext, options: SseOptions): Channel {
   const controller = new AbortController();
   let source: EventSource | null = null;
@@ -38,12 +48,12 @@ export function openSseChannel(ctx: SyncContext, options: SseOptions): Channel {
       reportSuccess();
     };
     es.addEventListener('response', (event) => {
-      const comm = JSON.parse(event.data as string) as Communication;
-      ctx.deliver({ responses: [comm], cursor: null, task: null });
+      const comm = parse<Communication>(event.data);
+      if (comm) ctx.deliver({ responses: [comm], cursor: null, task: null });
     });
     es.addEventListener('task', (event) => {
-      const task = JSON.parse(event.data as string) as TaskView;
-      ctx.deliver({ responses: [], cursor: null, task });
+      const task = parse<TaskView>(event.data);
+      if (task) ctx.deliver({ responses: [], cursor: null, task });
     });
     es.onerror = () => {
       ctx.live(false);
