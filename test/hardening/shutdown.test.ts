@@ -1,0 +1,173 @@
+// Graceful shutdown: on SIGTERM a child-process server stops taking work, ends SSE streams with a
+// retry hint, answers waiting long-polls at once, lets the delivery in flight finish or gives its
+// lease back, and exits within SHUTDOWN_TIMEOUT_MS. After a restart the delivery completes once.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { AgentCredentials } from '../../src/protocol/index.js';
+import { startAgentServer, type TestAgentServer } from '../support/agent-server.js';
+import { Session, eventually } from '../support/client.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { openSse, parseMetrics } from './helpers.js';
+
+const SHUTDOWN_TIMEOUT_MS = 4000;
+/** The deadline of the servers whose delivery outlasts it. */
+const STUCK_DEADLINE_MS = 1000;
+
+/** The child's pid, from its pino log lines (the harness does not expose the process). */
+function pidOf(server: TestServer): number {
+  for (const line of server.output().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const pid = (JSON.parse(line) as { pid?: number }).pid;
+    if (typeof pid === 'number') return pid;
+  }
+  throw new Error('no pid in the server log; it must run at LOG_LEVEL=info');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for `pid` to exit; returns when it did (epoch ms). */
+async function exited(pid: number, timeoutMs: number): Promise<number> {
+  await eventually(() => assert.equal(alive(pid), false, `pid ${pid} still running`), timeoutMs, 10);
+  return Date.now();
+}
+
+function sessionCookie(session: Session): string {
+  return (session as unknown as { cookie: string }).cookie;
+}
+
+interface DeliveryRow {
+  id: string;
+  state: string;
+  attempts: number;
+  messageId: string;
+}
+
+async function deliveriesOf(server: TestServer, taskId: string): Promise<DeliveryRow[]> {
+  const response = await fetch(`${server.url}/api/admin/deliveries?taskId=${taskId}`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+  assert.equal(response.status, 200);
+  return ((await response.json()) as { deliveries: DeliveryRow[] }).deliveries;
+}
+
+async function start(env: Record<string, string> = {}): Promise<TestServer> {
+  return startServer({ process: true, env: { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), DELIVERY_LEASE_MS: '1000', ...env } });
+}
+
+describe('graceful shutdown on SIGTERM', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  it('ends streams with a retry hint, answers long-polls, finishes the delivery in flight, and exits in time', async (t) => {
+    const hook: TestAgentServer = await startAgentServer();
+    cleanup.push(() => hook.close());
+    // The first delivery is slow, but shorter than the shutdown deadline.
+    hook.script.push({ status: 200, delayMs: 1200 });
+    const server = await start();
+    cleanup.push(() => server.stop());
+    const agent: AgentCredentials = await server.createAgent({ name: 'Slow', endpointUrl: hook.url });
+    const page = new Session(server.url);
+    const sent = await page.send(agent.id, 'a slow one');
+    const taskId = sent.body.taskId;
+    await eventually(() => assert.equal(hook.received.length, 1), 5000);
+
+    const stream = await openSse(`${server.url}/api/communications/stream?taskId=${taskId}`, { cookie: sessionCookie(page) });
+    assert.equal(stream.status, 200);
+    await eventually(() => assert.match(stream.text(), /event: task/));
+    const longPoll = page.responses(taskId, '&wait=30');
+    await eventually(async () => {
+      const metrics = parseMetrics(await (await fetch(`${server.url}/metrics`)).text());
+      assert.equal(metrics.find((m) => m.name === 'readers_connected' && m.labels.kind === 'longpoll')?.value, 1);
+    });
+
+    const pid = pidOf(server);
+    const signalled = Date.now();
+    process.kill(pid, 'SIGTERM');
+
+    // (1) The stream gets a retry hint and ends cleanly.
+    assert.equal(await stream.ended, 'end');
+    assert.match(stream.text(), /retry: \d+\n\n$/);
+    // (2) The long-poll is answered, promptly and in full.
+    const polled = await longPoll;
+    const answeredAfter = Date.now() - signalled;
+    assert.equal(polled.status, 200);
+    assert.equal(polled.body.success, true);
+    assert.ok(answeredAfter < 2000, `long-poll answered ${answeredAfter} ms after SIGTERM`);
+    // Readiness: while draining, the server is not ready (503) or no longer accepts connections.
+    const ready = await fetch(`${server.url}/readyz`).then((r) => r.status, () => 'refused');
+    assert.notEqual(ready, 200);
+    // (3) The process waits for the delivery in flight, then exits within the deadline.
+    const exitedAt = await exited(pid, SHUTDOWN_TIMEOUT_MS + 2000);
+    const took = exitedAt - signalled;
+    assert.ok(took < SHUTDOWN_TIMEOUT_MS, `exited ${took} ms after SIGTERM (deadline ${SHUTDOWN_TIMEOUT_MS} ms)`);
+    assert.doesNotMatch(server.output(), /shutdown deadline passed/);
+    t.diagnostic(`long-poll answered after ${answeredAfter} ms; readiness during drain: ${ready}; exited after ${took} ms`);
+
+    // After a restart the delivery is complete, and was made exactly once.
+    await server.restart();
+    const [delivery] = await deliveriesOf(server, taskId);
+    assert.deepEqual([delivery?.state, delivery?.attempts], ['delivered', 1]);
+    const next = await page.send(agent.id, 'after the restart', { taskId });
+    await eventually(() => assert.ok(hook.received.some((r) => r.body.messageId === next.body.messageId)), 5000);
+    assert.equal(hook.received.filter((r) => r.body.messageId === sent.body.messageId).length, 1, 'the first message was delivered once');
+  });
+
+  /**
+   * A server whose only delivery is stuck in flight: the agent takes longer than the shutdown
+   * deadline (but less than the attempt timeout). The worker's lease is at least twice the attempt
+   * timeout plus a second, so here about 5 s unless DELIVERY_LEASE_MS is longer.
+   */
+  async function stuckDelivery(leaseMs: number) {
+    const hook = await startAgentServer();
+    cleanup.push(() => hook.close());
+    hook.script.push({ status: 200, delayMs: 1900 });
+    const server = await start({ SHUTDOWN_TIMEOUT_MS: String(STUCK_DEADLINE_MS), DELIVERY_TIMEOUT_MS: '2000', DELIVERY_LEASE_MS: String(leaseMs) });
+    cleanup.push(() => server.stop());
+    const agent = await server.createAgent({ name: 'Very slow', endpointUrl: hook.url });
+    const sent = (await new Session(server.url).send(agent.id, 'a very slow one')).body;
+    await eventually(() => assert.equal(hook.received.length, 1), 5000);
+    const pid = pidOf(server);
+    const signalled = Date.now();
+    process.kill(pid, 'SIGTERM');
+    const took = (await exited(pid, STUCK_DEADLINE_MS + 2000)) - signalled;
+    const copies = () => hook.received.filter((r) => r.body.messageId === sent.messageId);
+    return { server, sent, took, copies };
+  }
+
+  it('exits within the deadline even when a delivery outlasts it; after a restart that delivery completes', async (t) => {
+    const { server, sent, took, copies } = await stuckDelivery(1000);
+    assert.ok(took <= STUCK_DEADLINE_MS + 500, `exited ${took} ms after SIGTERM (deadline ${STUCK_DEADLINE_MS} ms)`);
+    await server.restart();
+    await eventually(() => assert.equal(copies().length, 2), 10_000);
+    const [delivery] = await eventually(async () => {
+      const rows = await deliveriesOf(server, sent.taskId);
+      assert.equal(rows[0]?.state, 'delivered');
+      return rows;
+    });
+    // The agent saw the same webhook-id twice (at-least-once; it de-duplicates by webhook-id), and
+    // the delivery is recorded as delivered once.
+    assert.equal(new Set(copies().map((r) => r.headers['webhook-id'])).size, 1);
+    t.diagnostic(`exited ${took} ms after SIGTERM; delivery ${delivery?.state} after ${delivery?.attempts} recorded attempt(s)`);
+  });
+
+  it(
+    'gives the lease of a delivery that outlasts the deadline back, so a restart retries it at once',
+    {
+      todo:
+        'app.ts gives worker.stop() the whole SHUTDOWN_TIMEOUT_MS, so main.ts exits at the same deadline before ' +
+        'releaseLeases() runs; the retry then waits for DELIVERY_LEASE_MS (default 60 s)',
+    },
+    async () => {
+      const { server, copies } = await stuckDelivery(60_000);
+      await server.restart();
+      await eventually(() => assert.equal(copies().length, 2, 'not redelivered within 3 s of the restart'), 3000);
+    },
+  );
+});
