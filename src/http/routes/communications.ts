@@ -1,11 +1,12 @@
 /** The spec's communications endpoints: the agent webhook, get-responses and the test endpoint. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { AppError, isAppError } from '../../errors.js';
+import { AppError } from '../../errors.js';
 import type { RelayContext } from '../../relay/context.js';
 import { readAfter, taskForReader, waitAfter } from '../../relay/readers.js';
 import { acceptAgentPost } from '../../relay/responses.js';
 import { authenticateAgent, checkOrigin, isAdmin, readerOf, sessionHashOf } from '../auth.js';
+import { toAppError } from '../error-handler.js';
 import { agentRateLimit, sessionRateLimit } from '../rate-limits.js';
 import { ErrorBody, GetResponsesQuery, GetResponsesReply, TestResponseBody, WebhookBody, WebhookReply } from '../schemas.js';
 
@@ -24,6 +25,11 @@ export function communicationRoutes(ctx: RelayContext): FastifyPluginAsyncTypebo
       '/api/communications/webhook-response',
       {
         config: { rateLimit: agentRateLimit(ctx) },
+        // Every refusal is counted, including those decided before the handler runs (rate limit,
+        // body size, JSON, schema), so webhook_results_total shows all of them by reason.
+        onError: async (_request, _reply, error) => {
+          ctx.metrics.webhookResults.inc({ outcome: `rejected_${toAppError(error).code.toLowerCase()}` });
+        },
         schema: {
           tags: ['communications'],
           summary: 'Agent webhook: answer a task (or post a status)',
@@ -37,23 +43,17 @@ export function communicationRoutes(ctx: RelayContext): FastifyPluginAsyncTypebo
         },
       },
       async (request) => {
-        try {
-          const body = request.body;
-          if (body.response === undefined && body.status === undefined) {
-            throw new AppError('VALIDATION_FAILED', 'body must have "response" (the answer) or "status".');
-          }
-          const { agent, webhookId } = await authenticateAgent(ctx, request, body.taskId);
-          // Only schema fields reach the relay: the body must not be able to set webhookId (it comes
-          // from the verified signature) or anything else AgentPost gains later.
-          const { taskId, response, messageId, final, inReplyTo, status, statusText } = body;
-          const post = { taskId, response, messageId, final, inReplyTo, status, statusText, webhookId };
-          const result = await acceptAgentPost(ctx, agent, post);
-          return { success: true as const, ...result };
-        } catch (error) {
-          const code = isAppError(error) ? error.code : 'INTERNAL';
-          ctx.metrics.webhookResults.inc({ outcome: `rejected_${code.toLowerCase()}` });
-          throw error;
+        const body = request.body;
+        if (body.response === undefined && body.status === undefined) {
+          throw new AppError('VALIDATION_FAILED', 'body must have "response" (the answer) or "status".');
         }
+        const { agent, webhookId } = await authenticateAgent(ctx, request, body.taskId);
+        // Only schema fields reach the relay: the body must not be able to set webhookId (it comes
+        // from the verified signature) or anything else AgentPost gains later.
+        const { taskId, response, messageId, final, inReplyTo, status, statusText } = body;
+        const post = { taskId, response, messageId, final, inReplyTo, status, statusText, webhookId };
+        const result = await acceptAgentPost(ctx, agent, post);
+        return { success: true as const, ...result };
       },
     );
 
