@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import type { AgentCredentials } from '../../src/protocol/index.js';
 import { Session, eventually } from '../support/client.js';
 import { startServer, type TestServer } from '../support/server.js';
-import { errorCodeOf, fingerprint, openReadOnly, openSse, rawRequest, signedHeaders, type SseReader } from './helpers.js';
+import { errorCodeOf, fingerprint, openReadOnly, openSse, parseMetrics, rawRequest, signedHeaders, type SseReader } from './helpers.js';
 
 const LIMIT = 5;
 
@@ -50,6 +50,9 @@ describe('rate limits', () => {
     for (let i = 0; i < LIMIT; i++) assert.equal((await server.webhook({ taskId: secondTask, response: `b${i}`, final: false }, second.token)).status, 200);
     const secondLimited = await server.webhook({ taskId: secondTask, response: 'one too many' }, second.token);
     assertLimited(secondLimited, await secondLimited.text());
+    const metrics = parseMetrics(await (await fetch(`${server.url}/metrics`)).text());
+    const counted = metrics.find((m) => m.name === 'webhook_results_total' && m.labels.outcome === 'rejected_rate_limited');
+    assert.equal(counted?.value, 2, 'rate-limited webhooks are counted by reason');
   });
 
   it('limits signed webhooks too (per caller address until the signature names the agent)', async () => {

@@ -79,7 +79,15 @@ describe('metrics and health', () => {
     const body = JSON.stringify({ taskId, response: 'x' });
     const forged = signedHeaders(pullAgent.signingSecret, `wh_${randomUUID()}`, body);
     assert.equal((await fetch(`${server.url}${WEBHOOK}`, { method: 'POST', headers: forged, body })).status, 401);
+    // Refusals decided before the handler runs are counted too.
+    const bearer = { authorization: `Bearer ${pushAgent.token}`, 'content-type': 'application/json' };
+    assert.equal((await fetch(`${server.url}${WEBHOOK}`, { method: 'POST', headers: bearer, body: '{"taskId":' })).status, 400);
+    assert.equal((await fetch(`${server.url}${WEBHOOK}`, { method: 'POST', headers: bearer, body: JSON.stringify({ taskId: 'nope', response: 'x' }) })).status, 400);
+    assert.equal((await fetch(`${server.url}${WEBHOOK}`, { method: 'POST', headers: bearer, body: JSON.stringify({ taskId, response: 'x'.repeat(300_000) }) })).status, 413);
     const { value } = await scrape(server);
+    assert.equal(value('webhook_results_total', { outcome: 'rejected_invalid_json' }), 1);
+    assert.equal(value('webhook_results_total', { outcome: 'rejected_validation_failed' }), 1);
+    assert.equal(value('webhook_results_total', { outcome: 'rejected_body_too_large' }), 1);
     assert.ok((value('webhook_results_total', { outcome: 'stored' }) ?? 0) >= 1);
     assert.equal(value('webhook_results_total', { outcome: 'duplicate' }), 1);
     assert.equal(value('webhook_results_total', { outcome: 'rejected_unauthenticated' }), 1);
