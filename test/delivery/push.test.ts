@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
+import { verifyTaskWebhook, WebhookVerificationError } from '../../src/sdk/index.js';
 import { eventually } from '../support/client.js';
-import { deliveriesOf, pushRig, receivedFor } from './helpers.js';
+import { admin, deliveriesOf, pushRig, receivedFor } from './helpers.js';
 
 test('a healthy agent receives each message once, signed so that standardwebhooks verifies it', async (t) => {
   const { server, agentServer, agent, session } = await pushRig(t);
@@ -103,4 +104,30 @@ test('an attempt that times out is retried', async (t) => {
   const received = receivedFor(agentServer, sent.body.taskId);
   assert.equal(received.length, 2);
   assert.equal(received[0]?.headers['webhook-id'], received[1]?.headers['webhook-id']);
+});
+
+test('during a credential rotation\'s grace period webhooks verify with the old secret and the new one', async (t) => {
+  const { server, agentServer, agent, session } = await pushRig(t);
+  const rotated = await admin<{ signingSecret: string }>(server, 'POST', `/api/agents/${agent.id}/rotate`);
+  assert.equal(rotated.status, 200);
+  const sent = await session.send(agent.id, 'Which secret?');
+  const hit = await eventually(() => {
+    const [first] = receivedFor(agentServer, sent.body.taskId);
+    assert.ok(first, 'no webhook yet');
+    return first;
+  });
+  assert.equal(String(hit.headers['webhook-signature']).split(' ').length, 2, 'one signature per valid secret');
+  assert.equal(verifyTaskWebhook(agent.signingSecret, hit.raw, hit.headers).taskId, sent.body.taskId, 'the old secret verifies');
+  assert.equal(verifyTaskWebhook(rotated.body.signingSecret, hit.raw, hit.headers).taskId, sent.body.taskId, 'the new secret verifies');
+
+  // Without a grace period only the newest secret signs.
+  const revoked = await admin<{ signingSecret: string }>(server, 'POST', `/api/agents/${agent.id}/rotate?graceSeconds=0`);
+  const next = await session.send(agent.id, 'And now?');
+  const later = await eventually(() => {
+    const [first] = receivedFor(agentServer, next.body.taskId);
+    assert.ok(first, 'no webhook yet');
+    return first;
+  });
+  assert.equal(verifyTaskWebhook(revoked.body.signingSecret, later.raw, later.headers).taskId, next.body.taskId);
+  assert.throws(() => verifyTaskWebhook(rotated.body.signingSecret, later.raw, later.headers), WebhookVerificationError);
 });
