@@ -307,6 +307,29 @@ describe('chat page: the journey', { skip: browserSkip() }, () => {
     }
   });
 
+  it('keeps polling for an earlier question after the newer one is answered', async () => {
+    const chat = await openChat(browser, server.url, { transport: 'poll' });
+    try {
+      const { page } = chat;
+      await pickAgent(page, agent.id);
+      await sendMessage(page, 'first question');
+      const taskId = await readTaskId(page);
+      await sendMessage(page, 'second question');
+      await waitForCount(page.getByTestId('message-user'), 2);
+      await waitForText(page.getByTestId('delivery-state').nth(1), 'Sent');
+      const [first, second] = await messageIds(page, 'user');
+
+      await server.webhook({ taskId, response: 'second answer', messageId: 'q-2', inReplyTo: second }, agent.token);
+      await waitForText(page.getByTestId('message-agent'), 'second answer');
+      await waitForText(page.getByTestId('waiting'), 'Waiting for agent response...');
+      await server.webhook({ taskId, response: 'first answer', messageId: 'q-1', inReplyTo: first }, agent.token);
+      await waitForCount(page.getByTestId('message-agent'), 2, 3000);
+      await page.getByTestId('waiting').waitFor({ state: 'detached' });
+    } finally {
+      await chat.close();
+    }
+  });
+
   it('Cancel ends the wait, and a late answer to that turn is refused', async () => {
     const chat = await openChat(browser, server.url);
     try {

@@ -76,7 +76,12 @@ export function App(): ReactElement {
           ) : (
             <AgentStatus status={status} />
           )}
-          <Composer agentName={agent?.name ?? null} disabled={state.agentId === null} onSend={chat.send} />
+          <Composer
+            agentName={agent?.name ?? null}
+            disabled={state.agentId === null}
+            chatKey={state.session}
+            onSend={chat.send}
+          />
         </div>
       </footer>
       <LiveAnnouncer answers={state.answers} agentName={agentName} />

@@ -1,17 +1,24 @@
-import { useRef, useState, type KeyboardEvent, type ReactElement } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactElement } from 'react';
 import { SendIcon } from './icons.js';
 
 interface Props {
   agentName: string | null;
   disabled: boolean;
+  /** Changes with each new chat: the composer takes the focus (on devices with a precise pointer). */
+  chatKey: number;
   /** Returns false when nothing was sent (empty). */
   onSend(text: string): boolean;
 }
 
-export function Composer({ agentName, disabled, onSend }: Props): ReactElement {
+export function Composer({ agentName, disabled, chatKey, onSend }: Props): ReactElement {
   const [text, setText] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
   const empty = text.trim() === '';
+
+  useEffect(() => {
+    // Not on touch screens, where focusing would pop up the keyboard over the empty state.
+    if (!disabled && window.matchMedia('(pointer: fine)').matches) ref.current?.focus();
+  }, [chatKey, disabled]);
 
   const submit = (): void => {
     // Read the element, not state: a second Enter in the same frame must see the cleared box.

@@ -18,6 +18,8 @@ export interface SseOptions {
 
 /** Failed connects in a row, with the server reachable, before the stream counts as broken. */
 const BROKEN_AFTER = 2;
+/** A stream that ends sooner than this after opening counts as a failed connect (no tight loops). */
+const MIN_HEALTHY_MS = 2000;
 
 /** A malformed event is skipped; the next read after the cursor fills any gap. */
 function parse<T>(data: unknown): T | null {
@@ -39,11 +41,10 @@ export function openSseChannel(ctx: SyncContext, options: SseOptions): Channel {
     const params = new URLSearchParams({ taskId: ctx.taskId, after: String(ctx.cursor()) });
     const es = new EventSource(`/api/communications/stream?${params.toString()}`);
     source = es;
-    let opened = false;
+    let openedAt: number | null = null;
     es.onopen = () => {
-      opened = true;
+      openedAt = performance.now();
       ctx.live(true);
-      failedConnects = 0;
       offlineAttempts = 0;
       reportSuccess();
     };
@@ -59,18 +60,20 @@ export function openSseChannel(ctx: SyncContext, options: SseOptions): Channel {
       ctx.live(false);
       es.close();
       if (source === es) source = null;
-      if (!controller.signal.aborted) void recover(opened);
+      const healthy = openedAt !== null && performance.now() - openedAt >= MIN_HEALTHY_MS;
+      if (healthy) failedConnects = 0;
+      if (!controller.signal.aborted) void recover(healthy);
     };
   }
 
-  async function recover(wasOpen: boolean): Promise<void> {
+  async function recover(healthy: boolean): Promise<void> {
     const { signal } = controller;
     try {
       const res = await getResponses(ctx.taskId, { after: ctx.cursor() }, signal);
       ctx.deliver({ responses: res.responses, cursor: res.cursor, task: res.task });
       offlineAttempts = 0;
-      if (!wasOpen && ++failedConnects >= BROKEN_AFTER && options.onBroken()) return;
-      await sleep(wasOpen ? 0 : backoffDelay(Math.max(0, failedConnects - 1)), signal);
+      if (!healthy && ++failedConnects >= BROKEN_AFTER && options.onBroken()) return;
+      await sleep(healthy ? 0 : backoffDelay(Math.max(0, failedConnects - 1)), signal);
     } catch (error) {
       if (isAbortError(error) || signal.aborted) return;
       if (error instanceof ApiError && error.fatal) {

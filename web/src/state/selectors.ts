@@ -48,15 +48,25 @@ function answeredLocally(state: ChatState, message: UserMessage, haveTurn: boole
   );
 }
 
-/** The latest sent message while its answer is still awaited; null when nothing is. */
+/**
+ * The newest sent message whose answer is still awaited; null when nothing is. Older turns count
+ * too: an answer to the newest message must not stop the wait for an earlier one.
+ */
 export function pendingTurn(state: ChatState): PendingTurn | null {
   const sent = state.users.filter((u) => u.status === 'sent');
-  const latest = sent.at(-1);
-  if (!latest) return null;
-  const turn = state.task?.turns.find((t) => t.messageId === latest.messageId);
-  const turnState = turn?.state ?? 'queued';
-  if (!OPEN_STATES.has(turnState) || answeredLocally(state, latest, turn !== undefined)) return null;
-  return { messageId: latest.messageId, since: latest.sentAt, state: turnState };
+  for (let i = sent.length - 1; i >= 0; i--) {
+    const message = sent[i];
+    if (!message) continue;
+    const turn = state.task?.turns.find((t) => t.messageId === message.messageId);
+    // Only the newest message may be missing from a task view that lags behind; the view
+    // lists the turns still of interest, so an older one missing from it is settled.
+    if (!turn && i !== sent.length - 1) continue;
+    const turnState = turn?.state ?? 'queued';
+    if (OPEN_STATES.has(turnState) && !answeredLocally(state, message, turn !== undefined)) {
+      return { messageId: message.messageId, since: message.sentAt, state: turnState };
+    }
+  }
+  return null;
 }
 
 export function turnFailed(turn: TurnView | null): boolean {
