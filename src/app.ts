@@ -10,7 +10,8 @@ import type { Config } from './config.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { Broker } from './events/broker.js';
 import { LocalBroker } from './events/local.js';
-import { registerErrorHandler } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandler, sendError } from './http/error-handler.js';
+import { AppError } from './errors.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerOpenApi } from './http/openapi.js';
 import { adminPageRoutes } from './http/routes/admin-page.js';
@@ -73,7 +74,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     })(randomBytes(4).toString('hex')),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Our own drain-time 503 (below) has the API's error shape and a Retry-After.
+    return503OnClosing: false,
+    frameworkErrors,
+    clientErrorHandler,
     http: { maxHeaderSize: 16 * 1024 },
   });
   app.setValidatorCompiler(validatorCompiler());
@@ -101,6 +105,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const lifecycle: Lifecycle = { shuttingDown: false };
   const streams = new StreamRegistry();
   const heartbeats = new Heartbeats(config.sseHeartbeatMs);
+
+  app.addHook('onRequest', async (_request, reply) => {
+    if (lifecycle.shuttingDown) return sendError(reply, new AppError('SHUTTING_DOWN', undefined, { retryAfter: 1 }));
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
@@ -134,14 +142,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // Shutdown, in order: refuse readiness, end streams with a retry hint (they would hold the
   // server open), let in-flight requests finish, stop background work, close the database.
+  let closeStartedAt = 0;
   app.addHook('preClose', async () => {
+    closeStartedAt = Date.now();
     lifecycle.shuttingDown = true;
     shutdown.abort();
     streams.endAll(1000);
     heartbeats.stop();
   });
   app.addHook('onClose', async () => {
-    await worker.stop(config.shutdownTimeoutMs);
+    // The worker gets part of the deadline, so its leases are given back (and a restart can retry
+    // at once) before main.ts's exit timer fires.
+    await worker.stop(Math.max(0, Math.floor(config.shutdownTimeoutMs * 0.6) - (Date.now() - closeStartedAt)));
     await watchdog.stop();
     await broker.close();
     await store.close();

@@ -159,11 +159,6 @@ describe('graceful shutdown on SIGTERM', () => {
 
   it(
     'gives the lease of a delivery that outlasts the deadline back, so a restart retries it at once',
-    {
-      todo:
-        'app.ts gives worker.stop() the whole SHUTDOWN_TIMEOUT_MS, so main.ts exits at the same deadline before ' +
-        'releaseLeases() runs; the retry then waits for DELIVERY_LEASE_MS (default 60 s)',
-    },
     async () => {
       const { server, copies } = await stuckDelivery(60_000);
       await server.restart();
