@@ -80,7 +80,7 @@ export const WebhookBody = Type.Object({
   response: Type.Optional(Text),
   messageId: Type.Optional(MessageId),
   final: Type.Optional(Type.Boolean({ default: true })),
-  inReplyTo: Type.Optional(MessageId),
+  inReplyTo: Type.Optional(Type.Union([MessageId, Type.Null()], { description: 'The user message this answers; null or absent: the latest pending one.' })),
   status: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'e.g. "working" or "typing".' })),
   statusText: Type.Optional(Type.String({ maxLength: 500 })),
 });

@@ -51,7 +51,7 @@ export function communicationRoutes(ctx: RelayContext): FastifyPluginAsyncTypebo
         // Only schema fields reach the relay: the body must not be able to set webhookId (it comes
         // from the verified signature) or anything else AgentPost gains later.
         const { taskId, response, messageId, final, inReplyTo, status, statusText } = body;
-        const post = { taskId, response, messageId, final, inReplyTo, status, statusText, webhookId };
+        const post = { taskId, response, messageId, final, inReplyTo: inReplyTo ?? undefined, status, statusText, webhookId };
         const result = await acceptAgentPost(ctx, agent, post);
         return { success: true as const, ...result };
       },
