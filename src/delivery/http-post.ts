@@ -70,9 +70,10 @@ export class HttpPoster {
         // Drain the body within the same deadline, so a slow body cannot hold a connection forever.
         response.resume();
         response.once('end', () => clearTimeout(timer));
-        response.once('error', () => clearTimeout(timer));
+        // `on`, not `once`: an 'error' event with no listener would crash the process.
+        response.on('error', () => clearTimeout(timer));
       });
-      request.once('error', (error) => {
+      request.on('error', (error) => {
         clearTimeout(timer);
         if (answered) return;
         reject(request.reusedSocket && isReset(error) ? new StaleSocketError(error) : error);
