@@ -57,3 +57,20 @@ test('canceling a turn whose message has not reached the agent yet sends neither
     'no retry of the canceled message, and no notice for a message the agent never accepted',
   );
 });
+
+test(
+  'canceling a turn whose message is being delivered at that moment still sends a notice',
+  { todo: 'src/relay/tasks.ts cancelTurn sends a notice only when no delivery of the message is pending (see the delivery report)' },
+  async (t) => {
+    const { agentServer, agent, session } = await pushRig(t);
+    agentServer.script.push({ status: 200, delayMs: 800 });
+    const sent = await session.send(agent.id, 'Slow to arrive');
+    // The agent has the message, but has not answered 2xx yet.
+    await eventually(() => assert.equal(receivedFor(agentServer, sent.body.taskId).length, 1));
+    assert.equal((await session.json('POST', '/api/tasks/cancel', { taskId: sent.body.taskId })).status, 200);
+    await eventually(() => {
+      const types = receivedFor(agentServer, sent.body.taskId).map((r) => r.body.type);
+      assert.deepEqual(types, ['task.message', 'task.canceled']);
+    }, 3000);
+  },
+);
