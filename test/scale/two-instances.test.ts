@@ -95,6 +95,49 @@ describe('two instances on one PostgreSQL database', { skip: postgresSkip(), tim
     console.log(`# cross-instance long-poll, from A's 2xx: ${summary(fromAck)}`);
   });
 
+  test('pull mode: a message sent through A wakes a poll held by B, and pollers on A and B never share a task', async () => {
+    const puller = await a.createAgent({ name: 'Puller' });
+    type Pulled = { deliveryId: string; event: { messageId: string } };
+    const poll = async (server: TestServer, wait: number) => {
+      const response = await fetch(`${server.url}/api/agent/tasks?wait=${wait}&limit=5`, { headers: { authorization: `Bearer ${puller.token}` } });
+      assert.equal(response.status, 200);
+      return { tasks: ((await response.json()) as { tasks: Pulled[] }).tasks, at: performance.now() };
+    };
+    const ack = async (server: TestServer, deliveryId: string) => {
+      const response = await fetch(`${server.url}/api/agent/tasks/${deliveryId}/ack`, { method: 'POST', headers: { authorization: `Bearer ${puller.token}` } });
+      assert.equal(response.status, 200);
+    };
+
+    const started = performance.now();
+    const waiting = poll(b, 20);
+    await eventually(async () => assert.equal(await metric(b.url, 'readers_connected', { kind: 'pull' }), 1));
+    const sentAt = performance.now();
+    const sent = await new Browser().on(a.url).send(puller.id, 'pull me');
+    const { tasks, at } = await waiting;
+    assert.deepEqual(tasks.map((t) => t.event.messageId), [sent.body.messageId]);
+    assert.ok(at - started < 15_000, 'answered by the wake-up, not by the 20 s timeout');
+    console.log(`# cross-instance pull wake-up (message sent on A → poll on B): ${(at - sentAt).toFixed(1)} ms from sending the message`);
+    await ack(a, tasks[0]!.deliveryId);
+
+    // Forty messages, one poller on each instance, each acknowledging through the other one.
+    const browser = new Browser();
+    const messages = new Set<string>();
+    for (let i = 0; i < 40; i++) messages.add((await browser.on(i % 2 === 0 ? a.url : b.url).send(puller.id, `task ${i}`)).body.messageId);
+    const pulled: Array<{ by: string; messageId: string }> = [];
+    const poller = async (server: TestServer, other: TestServer, name: string): Promise<void> => {
+      const deadline = Date.now() + 20_000;
+      while (new Set(pulled.map((p) => p.messageId)).size < messages.size && Date.now() < deadline) {
+        for (const task of (await poll(server, 1)).tasks) {
+          pulled.push({ by: name, messageId: task.event.messageId });
+          await ack(other, task.deliveryId);
+        }
+      }
+    };
+    await Promise.all([poller(a, b, 'A'), poller(b, a, 'B')]);
+    assert.deepEqual(pulled.map((p) => p.messageId).sort(), [...messages].sort(), 'every task was pulled exactly once');
+    console.log(`# pulled by A: ${pulled.filter((p) => p.by === 'A').length}, by B: ${pulled.filter((p) => p.by === 'B').length}`);
+  });
+
   test('a session created on A reads and writes on B; another session gets 404 on B', async () => {
     const browser = new Browser();
     const onA = browser.on(a.url);
