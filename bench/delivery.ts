@@ -20,7 +20,7 @@ const CONCURRENCY = 64;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const delivery: Bench = async ({ quick, log }) => {
-  const count = quick ? 2000 : 20_000;
+  const count = quick ? 1000 : 20_000;
   const endpoint = await spawnWorker('baselines/agent-endpoint.ts');
   const loop = await spawnWorker('clients/fetch-loop.ts');
   try {
@@ -28,7 +28,7 @@ export const delivery: Bench = async ({ quick, log }) => {
     const url = `http://127.0.0.1:${port}/tasks`;
 
     log(`baseline: fetch loop, ${count} requests, ${CONCURRENCY} in flight`);
-    await loop.call<FetchLoopResult>('run', { url, count: Math.min(count, 2000), concurrency: CONCURRENCY, secret: `whsec_${Buffer.alloc(32, 3).toString('base64')}` });
+    await loop.call<FetchLoopResult>('run', { url, count: Math.min(count, quick ? 300 : 2000), concurrency: CONCURRENCY, secret: `whsec_${Buffer.alloc(32, 3).toString('base64')}` });
     await endpoint.call('reset');
     const base = await loop.call<FetchLoopResult>('run', { url, count, concurrency: CONCURRENCY, secret: `whsec_${Buffer.alloc(32, 3).toString('base64')}` });
     const baseStats = await endpoint.call<EndpointStats>('stats');

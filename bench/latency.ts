@@ -29,7 +29,7 @@ interface Phase {
 
 export const latency: Bench = async ({ quick, log }) => {
   const taskCount = quick ? 200 : 1000;
-  const durationMs = quick ? 2500 : 10_000;
+  const durationMs = quick ? 1500 : 10_000;
   const warmupMs = quick ? 500 : 1500;
   const rates = [500, 2000];
 
@@ -56,7 +56,7 @@ export const latency: Bench = async ({ quick, log }) => {
         await sleep(mode === 'poll' ? 1200 : 300);
         await readers.call('reset');
         const result = await drive(durationMs);
-        await sleep(mode === 'poll' ? 1500 : 1000);
+        await sleep(mode === 'poll' ? 1500 : quick ? 500 : 1000);
         const stats = await readers.call<ReaderStats>('stats');
         await readers.call('disconnect');
         phases.push({ rate, mode, drive: result, readers: stats, connectMs: connected.ms });

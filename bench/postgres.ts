@@ -69,11 +69,11 @@ export const postgres: Bench = async ({ quick, log }) => {
   const availability = postgresAvailability();
   if (!availability.available) return { figures: [], notes: [], skipped: `PostgreSQL unavailable: ${availability.reason ?? ''}` };
 
-  const taskCount = quick ? 100 : 500;
+  const taskCount = quick ? 50 : 500;
   const pushRate = 200;
-  const pushMs = quick ? 3000 : 10_000;
-  const durationS = quick ? 3 : 8;
-  const warmupS = 1;
+  const pushMs = quick ? 2000 : 10_000;
+  const durationS = quick ? 2 : 8;
+  const warmupS = quick ? 0.5 : 1;
   const notes: string[] = [];
   const server = await startBenchPostgres();
   const load = [await spawnWorker('clients/load.ts'), await spawnWorker('clients/load.ts')];

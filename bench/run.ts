@@ -7,12 +7,14 @@
  *   npm run bench -- --only a,c       just those
  *   npm run bench -- --soak           ten-minute soak (not part of the default run)
  *   npm run bench -- --crash-loop     50 SIGKILL/restart iterations (not part of the default run)
+ *   npm run bench -- --priority[=-10] run every bench process at that nice value (root), so other
+ *                                     work on a shared machine disturbs the figures less
  *
  * The bench only reports; it never fails on a missed goal. It exits non-zero only when a
  * benchmark could not run at all.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { crashLoop } from './crash-loop.js';
 import { delivery } from './delivery.js';
@@ -23,7 +25,7 @@ import { latency } from './latency.js';
 import { pageSize } from './page-size.js';
 import { postgres } from './postgres.js';
 import { soak } from './soak.js';
-import { BENCH, cleanupAll } from './support/processes.js';
+import { applyPriority, BENCH, cleanupAll } from './support/processes.js';
 import { markdown, table, type Bench, type BenchResult } from './support/report.js';
 
 interface Entry {
@@ -67,6 +69,11 @@ function selected(args: ReturnType<typeof parseArgs>): Entry[] {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const priority = process.argv.slice(2).find((a) => a === '--priority' || a.startsWith('--priority='));
+  if (priority) {
+    process.env.BENCH_PRIORITY = priority.includes('=') ? priority.slice(priority.indexOf('=') + 1) : '-10';
+    applyPriority(process.pid);
+  }
   const entries = selected(args);
   const started = Date.now();
   const results: BenchResult[] = [];
@@ -76,8 +83,11 @@ async function main(): Promise<void> {
       process.stderr.write(`[${entry.id}] ${line}\n`);
     };
     log(`${entry.title}${args.quick ? ' (quick)' : ''}`);
+    const loadBefore = loadavg()[0] ?? 0;
     try {
       const outcome = await entry.run({ quick: args.quick, log });
+      // Other work on this 2-core machine moves absolute figures; the ratios are what to compare.
+      outcome.notes.push(`Machine load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after.`);
       results.push({ id: entry.id, title: entry.title, ...outcome, seconds: (performance.now() - t0) / 1000 });
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -98,6 +108,7 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     quick: args.quick,
+    priority: process.env.BENCH_PRIORITY ?? null,
     machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', memoryBytes: totalmem(), node: process.version },
     seconds: (Date.now() - started) / 1000,
     results,

@@ -169,20 +169,23 @@ function startLongPoll(base: string, taskId: string, cookie: string): Promise<vo
 function startPoll(base: string, taskId: string, cookie: string, intervalMs: number): Promise<void> {
   let timer: NodeJS.Timeout | null = null;
   let active = true;
+  let current: ClientRequest | null = null;
   closers.push(() => {
     active = false;
     if (timer) clearTimeout(timer);
+    current?.destroy();
   });
   const tick = async (): Promise<void> => {
     if (!active || stopped) return;
     const started = performance.now();
     try {
       requests++;
-      const { status, res } = await get(responsesUrl(base, taskId), cookie);
+      const { status, res } = await get(responsesUrl(base, taskId), cookie, (req) => (current = req));
       const { at, body } = await readJson(res);
       if (status !== 200) throw new Error(`poll ${status}`);
       handleAnswers(taskId, at, body);
     } catch (error) {
+      if (!active || stopped) return;
       countError(error);
     }
     if (!active || stopped) return;

@@ -5,12 +5,12 @@
  * harness's discovery of the binaries and of the account to run them as.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync } from 'node:fs';
+import { chownSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { onCleanup, removeDir, tempDir } from './processes.js';
+import { applyPriority, onCleanup, removeDir, tempDir } from './processes.js';
 
 const run = promisify(execFile);
 
@@ -63,6 +63,8 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
   const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=300 -c shared_buffers=256MB`;
   await exec('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o', options, 'start']);
   running = true;
+  // Backends fork from the postmaster and inherit its priority (see --priority).
+  applyPriority(Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]));
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
     url,

@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BENCH = join(ROOT, 'bench');
@@ -26,6 +26,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Extra node flags, e.g. --max-old-space-size. */
   nodeArgs?: string[];
+  /** TypeScript modules to --import after tsx is registered. */
+  preload?: string[];
   /** Open an IPC channel (for bench/support/rpc.ts). */
   ipc?: boolean;
   /** Collect stdout+stderr into `output()` (always on; this caps what is kept). */
@@ -45,12 +47,13 @@ export interface Managed {
 
 /** Runs a TypeScript file with `node --import tsx`, as the project's own test harness does. */
 export function spawnTs(script: string, args: string[] = [], options: SpawnOptions = {}): Managed {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', ...(options.preload ?? []).flatMap((p) => ['--import', p]), script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
+  if (child.pid !== undefined) applyPriority(child.pid);
   const cap = options.keepOutput ?? 200_000;
   let log = '';
   const append = (d: Buffer): void => {
@@ -85,6 +88,37 @@ export function spawnTs(script: string, args: string[] = [], options: SpawnOptio
   };
   return managed;
 }
+
+/**
+ * With `--priority` (BENCH_PRIORITY=-10, say), every bench process runs at that nice value, so
+ * other work on a shared machine disturbs the figures less. Off by default.
+ */
+export function applyPriority(pid: number): void {
+  const value = Number(process.env.BENCH_PRIORITY ?? '');
+  if (!Number.isInteger(value) || value === 0) return;
+  try {
+    setPriority(pid, value);
+  } catch {
+    // Not allowed (not root): run at the normal priority.
+  }
+}
+
+/** Asks a server started with gcPreloadArgs() to collect garbage; resolves once it has. */
+export async function collectGarbage(managed: Managed): Promise<void> {
+  const before = (managed.output().match(/\[bench-gc /g) ?? []).length;
+  managed.child.kill('SIGUSR2');
+  const deadline = Date.now() + 10_000;
+  while ((managed.output().match(/\[bench-gc /g) ?? []).length === before) {
+    if (Date.now() > deadline) throw new Error('server did not answer the GC signal');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Spawn options that load bench/support/gc-preload.ts into a server (see collectGarbage). */
+export const gcPreload = (): Pick<SpawnOptions, 'nodeArgs' | 'preload'> => ({
+  nodeArgs: ['--expose-gc'],
+  preload: [pathToFileURL(join(BENCH, 'support/gc-preload.ts')).href],
+});
 
 /** A fresh directory under the system temp dir, deleted by cleanupAll(). */
 export function tempDir(prefix = 'wc-bench-'): string {

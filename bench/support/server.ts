@@ -46,6 +46,8 @@ export interface StartChatOptions {
   /** Use this SQLite file instead of a fresh one. */
   dbPath?: string;
   nodeArgs?: string[];
+  /** Modules to --import after tsx (e.g. the GC hook of the memory benchmark). */
+  preload?: string[];
 }
 
 export async function startChatServer(options: StartChatOptions = {}): Promise<ChatServer> {
@@ -56,7 +58,11 @@ export async function startChatServer(options: StartChatOptions = {}): Promise<C
   let port = 0;
 
   async function start(): Promise<void> {
-    managed = spawnTs(join(ROOT, 'src/main.ts'), [], { env, ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}) });
+    managed = spawnTs(join(ROOT, 'src/main.ts'), [], {
+      env,
+      ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+      ...(options.preload ? { preload: options.preload } : {}),
+    });
     const match = await waitForOutput(managed, /Chat page:\s+http:\/\/[^:]+:(\d+)\/chat/);
     port = Number(match[1]);
   }
