@@ -149,6 +149,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     shutdown.abort();
     streams.endAll(1000);
     heartbeats.stop();
+    // A connection that never sends a request is not "idle" to Node and would hold close() open.
+    setTimeout(() => app.server.closeAllConnections(), Math.floor(config.shutdownTimeoutMs / 2)).unref();
   });
   app.addHook('onClose', async () => {
     // The worker gets part of the deadline, so its leases are given back (and a restart can retry

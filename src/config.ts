@@ -34,7 +34,10 @@ export interface Config {
   readonly deliveryTimeoutMs: number;
   /** DELIVERY_CONCURRENCY: deliveries in flight at once per instance. Default 64. */
   readonly deliveryConcurrency: number;
-  /** DELIVERY_LEASE_MS: how long a worker owns a claimed delivery. Default 60000. */
+  /**
+   * DELIVERY_LEASE_MS: how long a worker owns a claimed delivery. Default 60000. The worker uses at
+   * least 2 × DELIVERY_TIMEOUT_MS + 1 s, so a slow attempt never outlives its lease.
+   */
   readonly deliveryLeaseMs: number;
   /** PULL_LEASE_MS: how long a pulled task stays leased before it is offered again. Default 30000. */
   readonly pullLeaseMs: number;

@@ -178,11 +178,17 @@ export async function cancelTurn(ctx: RelayContext, input: CancelInput): Promise
       throw new AppError('NO_PENDING_TURN', `That turn is already ${turn.turnState ?? 'closed'}.`);
     }
     await tx.setTurnState(task.id, turn.messageId, 'canceled', now);
-    // A message not yet handed over is never sent; one already delivered gets a cancel notice.
+    // A message not yet handed over is never sent. One the agent has (or may have) received gets a
+    // cancel notice: delivered, being sent right now, or pulled but not yet acknowledged.
     let notify = false;
     const pending = await tx.listPendingDeliveriesForMessage(task.id, turn.messageId);
+    const mayHaveReached = pending.some((d) =>
+      d.mode === 'pull'
+        ? d.attempts > 0
+        : (d.leaseOwner !== null && (d.leaseUntil ?? 0) > now) || (d.attempts > 0 && d.lastStatus === null),
+    );
     for (const d of pending) await tx.updateDelivery(d.id, { state: 'canceled', updatedAt: now, leaseOwner: null, leaseUntil: null });
-    if (agent && pending.length === 0) {
+    if (agent && (pending.length === 0 || mayHaveReached)) {
       notify = true;
       await tx.insertDelivery(
         newDelivery(

@@ -19,12 +19,14 @@ export function communicationView(row: CommunicationRecord): Communication {
 }
 
 export function deliveryView(row: DeliveryRecord): DeliveryView {
+  // A pulled task counts one attempt when it is handed out; only a second hand-out is a retry.
+  const retried = row.mode === 'pull' ? row.attempts > 1 : row.attempts > 0;
   const state =
     row.state === 'delivered'
       ? 'delivered'
       : row.state === 'failed' || row.state === 'canceled'
         ? 'failed'
-        : row.attempts > 0
+        : retried
           ? 'retrying'
           : 'queued';
   return {

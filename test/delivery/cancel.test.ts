@@ -60,7 +60,6 @@ test('canceling a turn whose message has not reached the agent yet sends neither
 
 test(
   'canceling a turn whose message is being delivered at that moment still sends a notice',
-  { todo: 'src/relay/tasks.ts cancelTurn sends a notice only when no delivery of the message is pending (see the delivery report)' },
   async (t) => {
     const { agentServer, agent, session } = await pushRig(t);
     agentServer.script.push({ status: 200, delayMs: 800 });

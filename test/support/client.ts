@@ -46,7 +46,11 @@ export class Session {
   }
 }
 
-/** Retries `assertion` until it passes or `timeoutMs` passes (then throws its last error). */
+/**
+ * Retries `assertion` until it passes or `timeoutMs` passes (then throws its last error).
+ * Give every assertion inside a message: a bare failing `assert.ok(x)` makes Node re-read the test
+ * source to describe it, which blocks the event loop for a long time on every retry.
+ */
 export async function eventually<T>(assertion: () => Promise<T> | T, timeoutMs = 5000, intervalMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
