@@ -1,7 +1,9 @@
 /** Page-level steps shared by the chat e2e tests (not a test file itself). */
-import type { Locator, Page } from 'playwright-core';
-import type { GetResponsesResponse } from '../../src/protocol/index.js';
-import { eventually } from '../support/browser.js';
+import { after, before } from 'node:test';
+import type { Browser, Locator, Page } from 'playwright-core';
+import type { AgentCredentials, GetResponsesResponse } from '../../src/protocol/index.js';
+import { ensurePageBuilt, eventually, launchBrowser } from '../support/browser.js';
+import { startServer, type TestServer } from '../support/server.js';
 
 export const TASK_ID = /^task_\d{13}_[0-9a-f]{32}$/;
 
@@ -57,4 +59,29 @@ export async function waitForCount(locator: Locator, count: number, timeoutMs = 
     const n = await locator.count();
     if (n !== count) throw new Error(`expected ${count} elements, found ${n}`);
   }, timeoutMs);
+}
+
+export interface ChatRig {
+  readonly server: TestServer;
+  readonly browser: Browser;
+  readonly agent: AgentCredentials;
+}
+
+/**
+ * The usual fixture of a page test: a real server with one agent and a browser, started before the
+ * suite's tests and stopped after them. Call it at the top of a describe block.
+ */
+export function chatRig(agentInput: { id: string; name: string; description?: string }): ChatRig {
+  const rig = {} as { server: TestServer; browser: Browser; agent: AgentCredentials };
+  before(async () => {
+    ensurePageBuilt();
+    rig.server = await startServer();
+    rig.agent = await rig.server.createAgent(agentInput);
+    rig.browser = await launchBrowser();
+  });
+  after(async () => {
+    await rig.browser?.close();
+    await rig.server?.stop();
+  });
+  return rig;
 }

@@ -3,12 +3,9 @@
  * attempt to run script, restyle or overlay the page is inert.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { AgentCredentials } from '../../src/protocol/index.js';
-import { browserSkip, ensurePageBuilt, launchBrowser, openChat } from '../support/browser.js';
-import { startServer, type TestServer } from '../support/server.js';
-import { pickAgent, readTaskId, sendMessage, waitForCount } from './chat-helpers.js';
+import { describe, it } from 'node:test';
+import { browserSkip, openChat } from '../support/browser.js';
+import { chatRig, pickAgent, readTaskId, sendMessage, waitForCount } from './chat-helpers.js';
 
 const HOSTILE = [
   '<script>window.__pwned = "script"; alert("script")</script>',
@@ -44,30 +41,16 @@ const RICH = [
 ].join('\n');
 
 describe('chat page: rendering agent answers', { skip: browserSkip() }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let agent: AgentCredentials;
-
-  before(async () => {
-    ensurePageBuilt();
-    server = await startServer();
-    agent = await server.createAgent({ id: 'mallory', name: 'Mallory' });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const rig = chatRig({ id: 'mallory', name: 'Mallory' });
 
   it('renders hostile HTML and links inert', async () => {
-    const chat = await openChat(browser, server.url);
+    const chat = await openChat(rig.browser, rig.server.url);
     try {
       const { page } = chat;
-      await pickAgent(page, agent.id);
+      await pickAgent(page, rig.agent.id);
       await sendMessage(page, 'try something nasty');
       const taskId = await readTaskId(page);
-      const res = await server.webhook({ taskId, response: HOSTILE, messageId: 'hostile' }, agent.token);
+      const res = await rig.server.webhook({ taskId, response: HOSTILE, messageId: 'hostile' }, rig.agent.token);
       assert.equal(res.status, 200);
       const bubble = page.getByTestId('message-agent');
       await waitForCount(bubble, 1);
@@ -101,7 +84,7 @@ describe('chat page: rendering agent answers', { skip: browserSkip() }, () => {
 
       assert.equal(await page.evaluate('window.__pwned'), undefined, 'no injected code ran');
       assert.deepEqual(chat.dialogs, [], 'no dialog opened');
-      assert.equal(page.url(), `${server.url}/chat`);
+      assert.equal(page.url(), `${rig.server.url}/chat`);
       assert.deepEqual(chat.pageErrors, []);
     } finally {
       await chat.close();
@@ -109,13 +92,13 @@ describe('chat page: rendering agent answers', { skip: browserSkip() }, () => {
   });
 
   it('renders Markdown, and long words and code stay inside the bubble', async () => {
-    const chat = await openChat(browser, server.url, { viewport: { width: 400, height: 700 } });
+    const chat = await openChat(rig.browser, rig.server.url, { viewport: { width: 400, height: 700 } });
     try {
       const { page } = chat;
-      await pickAgent(page, agent.id);
+      await pickAgent(page, rig.agent.id);
       await sendMessage(page, 'show me something rich');
       const taskId = await readTaskId(page);
-      await server.webhook({ taskId, response: RICH, messageId: 'rich' }, agent.token);
+      await rig.server.webhook({ taskId, response: RICH, messageId: 'rich' }, rig.agent.token);
       const bubble = page.getByTestId('message-agent');
       await bubble.locator('.markdown').waitFor();
 

@@ -3,12 +3,10 @@
  * (gitignored). Each also checks the state it shows, so a broken page fails here too.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { AgentCredentials } from '../../src/protocol/index.js';
-import { browserSkip, ensurePageBuilt, launchBrowser, openChat, screenshot, type ChatPageOptions } from '../support/browser.js';
-import { startServer, type TestServer } from '../support/server.js';
-import { pickAgent, readTaskId, sendMessage, waitForCount, waitForText } from './chat-helpers.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSkip, openChat, screenshot, type ChatPageOptions } from '../support/browser.js';
+import { chatRig, pickAgent, readTaskId, sendMessage, waitForCount, waitForText } from './chat-helpers.js';
 
 const ANSWER = [
   'Sure — here is how to answer a task from your backend:',
@@ -27,37 +25,23 @@ const ANSWER = [
 ].join('\n');
 
 describe('chat page: screenshots', { skip: browserSkip() }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let agent: AgentCredentials;
-
-  before(async () => {
-    ensurePageBuilt();
-    server = await startServer();
-    agent = await server.createAgent({ id: 'assistant', name: 'Assistant', description: 'Answers questions about the webhook API.' });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const rig = chatRig({ id: 'assistant', name: 'Assistant', description: 'Answers questions about the webhook API.' });
 
   async function conversation(page: Page): Promise<string> {
-    await pickAgent(page, agent.id);
+    await pickAgent(page, rig.agent.id);
     await sendMessage(page, 'How does my backend answer a task?');
     const taskId = await readTaskId(page);
-    await server.webhook({ taskId, response: ANSWER, messageId: 'shot-1' }, agent.token);
+    await rig.server.webhook({ taskId, response: ANSWER, messageId: 'shot-1' }, rig.agent.token);
     await page.getByTestId('message-agent').locator('.markdown').waitFor();
     await sendMessage(page, 'Thanks! And if my backend is down for a while?');
     await waitForText(page.getByTestId('waiting'), 'Waiting for agent response...');
-    await server.webhook({ taskId, status: 'working', statusText: 'Looking up the retry schedule…' }, agent.token);
+    await rig.server.webhook({ taskId, status: 'working', statusText: 'Looking up the retry schedule…' }, rig.agent.token);
     await page.getByTestId('agent-status').waitFor();
     return taskId;
   }
 
   async function shoot(name: string, options: ChatPageOptions, steps: (page: Page) => Promise<void>): Promise<void> {
-    const chat = await openChat(browser, server.url, options);
+    const chat = await openChat(rig.browser, rig.server.url, options);
     try {
       await steps(chat.page);
       // Move the pointer away so no hover state shows.
@@ -71,7 +55,7 @@ describe('chat page: screenshots', { skip: browserSkip() }, () => {
 
   it('empty', () =>
     shoot('01-empty', {}, async (page) => {
-      await pickAgent(page, agent.id);
+      await pickAgent(page, rig.agent.id);
       await waitForText(page.getByTestId('task-id'), 'New chat');
       await page.getByTestId('composer').focus();
     }));
@@ -84,9 +68,9 @@ describe('chat page: screenshots', { skip: browserSkip() }, () => {
   it('answered', () =>
     shoot('03-answered', {}, async (page) => {
       const taskId = await conversation(page);
-      await server.webhook(
+      await rig.server.webhook(
         { taskId, response: 'Deliveries are retried with backoff: **5 s, 5 min, 30 min, 2 h, 5 h, 10 h**. Nothing is lost.' },
-        agent.token,
+        rig.agent.token,
       );
       await waitForCount(page.getByTestId('message-agent'), 2);
       await page.getByTestId('waiting').waitFor({ state: 'detached' });
@@ -94,7 +78,7 @@ describe('chat page: screenshots', { skip: browserSkip() }, () => {
 
   it('error', () =>
     shoot('04-error', {}, async (page) => {
-      await pickAgent(page, agent.id);
+      await pickAgent(page, rig.agent.id);
       await page.route('**/api/**', (route) => route.abort('connectionrefused'));
       await sendMessage(page, 'Is anyone there?');
       await waitForText(page.getByTestId('banner'), "Can't reach the server");
@@ -110,13 +94,13 @@ describe('chat page: screenshots', { skip: browserSkip() }, () => {
 
   it('dark, empty, 360 px wide', () =>
     shoot('06-dark-360-empty', { viewport: { width: 360, height: 740 }, colorScheme: 'dark' }, async (page) => {
-      await pickAgent(page, agent.id);
+      await pickAgent(page, rig.agent.id);
     }));
 
   it('dark, desktop', () =>
     shoot('07-dark-desktop', { colorScheme: 'dark' }, async (page) => {
       const taskId = await conversation(page);
-      await server.webhook({ taskId, response: 'Deliveries are retried with backoff. Nothing is lost.' }, agent.token);
+      await rig.server.webhook({ taskId, response: 'Deliveries are retried with backoff. Nothing is lost.' }, rig.agent.token);
       await waitForCount(page.getByTestId('message-agent'), 2);
     }));
 });

@@ -1,11 +1,9 @@
 /** Auto-scroll follows new messages unless the reader scrolled up; then "New messages" appears. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { AgentCredentials } from '../../src/protocol/index.js';
-import { browserSkip, ensurePageBuilt, eventually, launchBrowser, openChat } from '../support/browser.js';
-import { startServer, type TestServer } from '../support/server.js';
-import { pickAgent, readTaskId, sendMessage, waitForCount } from './chat-helpers.js';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSkip, eventually, openChat } from '../support/browser.js';
+import { chatRig, pickAgent, readTaskId, sendMessage, waitForCount } from './chat-helpers.js';
 
 const LONG = Array.from({ length: 12 }, (_, i) => `Paragraph ${i + 1} of a long answer.`).join('\n\n');
 
@@ -18,31 +16,17 @@ function distanceFromBottom(page: Page): Promise<number> {
 }
 
 describe('chat page: scrolling', { skip: browserSkip() }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let agent: AgentCredentials;
-
-  before(async () => {
-    ensurePageBuilt();
-    server = await startServer();
-    agent = await server.createAgent({ id: 'scroller', name: 'Scroller' });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const rig = chatRig({ id: 'scroller', name: 'Scroller' });
 
   it('follows new answers at the bottom, and offers "New messages" after scrolling up', async () => {
-    const chat = await openChat(browser, server.url, { viewport: { width: 800, height: 600 } });
+    const chat = await openChat(rig.browser, rig.server.url, { viewport: { width: 800, height: 600 } });
     try {
       const { page } = chat;
-      await pickAgent(page, agent.id);
+      await pickAgent(page, rig.agent.id);
       await sendMessage(page, 'Give me a long answer');
       const taskId = await readTaskId(page);
       for (let i = 1; i <= 3; i++) {
-        await server.webhook({ taskId, response: LONG, messageId: `long-${i}`, final: i === 3 }, agent.token);
+        await rig.server.webhook({ taskId, response: LONG, messageId: `long-${i}`, final: i === 3 }, rig.agent.token);
         await waitForCount(page.getByTestId('message-agent'), i);
         await eventually(async () => assert.ok((await distanceFromBottom(page)) < 2, 'scrolled to the newest'));
       }
@@ -53,7 +37,7 @@ describe('chat page: scrolling', { skip: browserSkip() }, () => {
       await page.mouse.wheel(0, -1500);
       await eventually(async () => assert.ok((await distanceFromBottom(page)) > 500));
       const readingAt = await page.locator('main').evaluate((el) => (el as unknown as { scrollTop: number }).scrollTop);
-      await server.webhook({ taskId, response: 'An extra note', messageId: 'extra' }, agent.token);
+      await rig.server.webhook({ taskId, response: 'An extra note', messageId: 'extra' }, rig.agent.token);
       await page.getByTestId('new-messages').waitFor();
       const stillAt = await page.locator('main').evaluate((el) => (el as unknown as { scrollTop: number }).scrollTop);
       assert.equal(stillAt, readingAt, 'the view stayed where the reader was');
