@@ -4,6 +4,7 @@
  */
 import { taskTopic } from '../events/broker.js';
 import type { RelayContext } from './context.js';
+import { isPending } from './tasks.js';
 
 const BATCH = 200;
 
@@ -14,6 +15,10 @@ export async function failStaleTurns(ctx: RelayContext): Promise<string[]> {
     const stale = await tx.listStaleTurns(now - ctx.config.turnTimeoutMs, BATCH);
     const tasks = new Set<string>();
     for (const turn of stale) {
+      // The list was read without locks: an answer (or a cancel) may have settled the turn since.
+      // Lock the task as they do, then look again.
+      await tx.getTaskForUpdate(turn.taskId);
+      if (!isPending((await tx.getCommunication(turn.taskId, turn.messageId))?.turnState ?? null)) continue;
       await tx.setTurnState(turn.taskId, turn.messageId, 'failed', now);
       const latest = await tx.latestTurn(turn.taskId);
       await tx.updateTask(turn.taskId, latest?.messageId === turn.messageId ? { state: 'failed', updatedAt: now } : { updatedAt: now });
