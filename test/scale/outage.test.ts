@@ -162,6 +162,15 @@ describe('PostgreSQL outage under a webhook load', { skip: postgresSkip(), timeo
           assert.ok(ready.retryAfter !== null, 'readyz sends Retry-After');
           assert.equal((await status(`${server.url}/healthz`)).status, 200);
         }
+        // The page's requests are refused the same way: a message, a read, a stream.
+        const message = await browser.on(a.url).send(agent.id, 'sent during the outage', { taskId });
+        assert.equal(message.status, 503);
+        assert.match(message.headers.get('retry-after') ?? '', /^\d+$/);
+        assert.equal((await browser.on(b.url).responses(taskId)).status, 503);
+        const stream = await fetch(`${b.url}/api/communications/stream?taskId=${taskId}`, { headers: browser.headers() });
+        assert.equal(stream.status, 503);
+        await stream.body?.cancel();
+
         // The outage lasts two seconds at least, and both instances refuse webhooks with 503.
         await eventually(() => {
           assert.ok(Date.now() - stopped >= 2000, 'the outage goes on');
