@@ -22,6 +22,8 @@ const UNAVAILABLE_MESSAGES = [
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
   'Connection ended unexpectedly',
+  // query_timeout: the server stopped answering on an open connection.
+  'Query read timeout',
 ];
 
 function codeOf(error: unknown): string | undefined {

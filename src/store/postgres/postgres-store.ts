@@ -33,6 +33,12 @@ export interface PostgresStoreOptions {
   poolSize: number;
   /** How long a call waits for a connection before failing with StoreUnavailableError. Default 2000 ms. */
   connectionTimeoutMillis?: number;
+  /**
+   * How long one query may wait for its answer before the call fails with StoreUnavailableError
+   * and the connection is discarded. A server that stops answering without closing connections (a
+   * network partition, a paused VM) would otherwise hold requests forever. Default 5000 ms.
+   */
+  queryTimeoutMillis?: number;
   /** Told about errors nobody awaits, such as an idle connection dropped by a server restart. */
   onError?: (error: Error) => void;
 }
@@ -50,6 +56,7 @@ export class PostgresStore implements Store {
       connectionString: options.url,
       max: options.poolSize,
       connectionTimeoutMillis: options.connectionTimeoutMillis ?? 2000,
+      query_timeout: options.queryTimeoutMillis ?? 5000,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
       types: PG_TYPES,
