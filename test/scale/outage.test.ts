@@ -289,10 +289,8 @@ describe('PostgreSQL outage under a webhook load', { skip: postgresSkip(), timeo
   });
 
   // A server that stops answering without closing its connections (a network partition, a paused
-  // VM, a frozen disk) is an outage too. Known to fail: the pool has no query timeout, so a query
-  // on an already open connection waits for as long as the server is frozen, and so does the
-  // request. Proposed fix: `query_timeout` on the pg Pool in src/store/postgres/postgres-store.ts,
-  // with 'Query read timeout' counted as unavailable in src/store/postgres/errors.ts.
+  // VM, a frozen disk) is an outage too. Only the store's query timeout turns a query waiting on
+  // an open connection into a 503; without it the request waits for as long as the server is frozen.
   test('a frozen PostgreSQL (SIGSTOP, like a network partition): webhooks and /readyz answer 503 within 10 s, not hang', async () => {
     const browser = new Browser();
     const { taskId } = (await browser.on(a.url).send(agent.id, 'before the freeze')).body;
