@@ -59,6 +59,8 @@ export const ingest: Bench = async ({ quick, log }) => {
       for (const t of targets) {
         const params: WebhookLoad = { url: t.url, secret: t.secret, taskIds: t.taskIds, connections: CONNECTIONS, durationS, warmupS, presign, ...(t.path ? { path: t.path } : {}) };
         const result = await load.call<LoadSummary>('webhooks', params);
+        t.server?.assertAlive();
+        if (result.ok === 0) throw new Error(`${t.name}: no request succeeded (${result.errors} errors, ${JSON.stringify(result.statusCodes)})`);
         runs[t.name]?.push(result);
         log(`round ${round}, ${t.name}: ${fmt(result.rps)} req/s, p99 ${fmt(result.latencyMs.p99)} ms`);
       }

@@ -22,6 +22,8 @@ export interface ChatServer {
   kill(): Promise<void>;
   /** Starts again on the same database (a new port unless PORT was given). */
   restart(): Promise<void>;
+  /** Throws (with the server's last output) if the server exited when nobody asked it to. */
+  assertAlive(): void;
 }
 
 /** Env shared by every bench server: quiet logs, no demo, limits out of the way. */
@@ -56,8 +58,10 @@ export async function startChatServer(options: StartChatOptions = {}): Promise<C
   const env = benchEnv({ DATABASE_URL: `sqlite:${dbPath}`, ADMIN_TOKEN: adminToken, ...options.env });
   let managed: Managed;
   let port = 0;
+  let stopping = false;
 
   async function start(): Promise<void> {
+    stopping = false;
     managed = spawnTs(join(ROOT, 'src/main.ts'), [], {
       env,
       ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
@@ -84,11 +88,24 @@ export async function startChatServer(options: StartChatOptions = {}): Promise<C
     adminToken,
     dbPath,
     env,
-    stop: () => managed.stop(),
-    kill: () => managed.kill(),
+    stop: () => {
+      stopping = true;
+      return managed.stop();
+    },
+    kill: () => {
+      stopping = true;
+      return managed.kill();
+    },
     async restart() {
+      stopping = true;
       await managed.stop();
       await start();
+    },
+    assertAlive() {
+      const { exitCode, signalCode } = managed.child;
+      if (!stopping && (exitCode !== null || signalCode !== null)) {
+        throw new Error(`server on port ${port} exited (${exitCode ?? signalCode}) during the benchmark:\n${managed.output().slice(-3000)}`);
+      }
     },
   };
   return server;
