@@ -52,7 +52,7 @@ export interface BuildOptions {
 async function openBroker(config: Config, log: FastifyBaseLogger): Promise<Broker> {
   if (config.database.kind !== 'postgres') return new LocalBroker();
   const { PostgresBroker } = await import('./events/postgres.js');
-  const broker = new PostgresBroker({ url: config.database.url, onError: (error) => log.warn({ err: error }, 'event broker') });
+  const broker = new PostgresBroker({ url: config.database.url, onError: (error) => log.warn({ error: { message: error.message, code: (error as { code?: string }).code } }, 'event broker') });
   await broker.start();
   return broker;
 }
@@ -84,7 +84,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerJsonBody(app);
   registerErrorHandler(app);
 
-  const store = options.store ?? (await openStore(config, (error) => app.log.warn({ err: error }, 'database connection')));
+  const store = options.store ?? (await openStore(config, (error) => app.log.warn({ error: { message: error.message, code: (error as { code?: string }).code } }, 'database connection')));
   const broker = options.broker ?? (await openBroker(config, app.log));
   const metrics = new Metrics();
   const shutdown = new AbortController();

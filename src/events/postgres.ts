@@ -27,6 +27,12 @@ export interface PostgresBrokerOptions {
   reconnectMaxDelayMs?: number;
   /** How long a connection attempt may take. Default 2000 ms. */
   connectionTimeoutMillis?: number;
+  /**
+   * How often the listener proves its connection is alive with a query. A connection cut by a
+   * silent network partition is otherwise noticed only by TCP keepalive, hours later, and until
+   * then no wake-up from other instances arrives. Default 10000 ms.
+   */
+  healthCheckMillis?: number;
 }
 
 const isTopic = (payload: string): payload is Topic => payload.startsWith('task:') || payload.startsWith('agent:');
@@ -107,6 +113,8 @@ export class PostgresBroker implements Broker {
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.healthTimer = null;
     const listener = this.listener;
     this.listener = null;
     await Promise.all([listener?.end().catch(() => undefined), this.publisher.end().catch(() => undefined)]);
@@ -151,6 +159,8 @@ export class PostgresBroker implements Broker {
       connectionString: this.options.url,
       connectionTimeoutMillis: this.options.connectionTimeoutMillis ?? 2000,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      query_timeout: 5000,
       application_name: 'webhook-chat-listen',
     });
     client.on('error', (error) => this.lost(client, error));
@@ -168,6 +178,19 @@ export class PostgresBroker implements Broker {
       return;
     }
     this.listener = client;
+    this.watch(client);
+  }
+
+  private healthTimer: NodeJS.Timeout | null = null;
+
+  /** Checks the listener now and then; a check that fails or times out counts as a lost connection. */
+  private watch(client: pg.Client): void {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.healthTimer = setInterval(() => {
+      if (this.listener !== client) return;
+      client.query('SELECT 1').catch((error: unknown) => this.lost(client, error instanceof Error ? error : new Error(String(error))));
+    }, this.options.healthCheckMillis ?? 10_000);
+    this.healthTimer.unref();
   }
 
   private onNotification(n: Notification): void {

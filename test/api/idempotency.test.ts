@@ -34,7 +34,7 @@ describe('idempotency', () => {
       Array.from({ length: 20 }, () => server.webhook({ taskId, response: 'answer', messageId: 'agent-msg-concurrent' }, agent.token)),
     );
     const bodies = (await Promise.all(results.map((r) => r.json()))) as Array<{ duplicate: boolean }>;
-    assert.ok(results.every((r) => r.status === 200));
+    assert.ok(results.every((r) => r.status === 200), 'every repeat answers 200');
     assert.equal(bodies.filter((b) => !b.duplicate).length, 1);
     assert.equal((await page.responses(taskId)).body.responses.length, 1);
   });

@@ -51,7 +51,7 @@ describe('push: long-poll and SSE', () => {
     assert.equal(result.status, 200);
     assert.deepEqual(result.body.responses, []);
     assert.equal(result.body.cursor, 0);
-    assert.ok(Date.now() - started >= 950);
+    assert.ok(Date.now() - started >= 950, 'held for the whole wait');
   });
 
   it('long-poll with version returns on a task change (a status) too', async () => {
@@ -73,7 +73,7 @@ describe('push: long-poll and SSE', () => {
     const stream = await openSse(`${server.url}/api/communications/stream?taskId=${taskId}`, { authorization: `Bearer ${agent.token}` });
     try {
       assert.equal(stream.status, 200);
-      await eventually(() => assert.ok(stream.events.some((e) => e.event === 'task')));
+      await eventually(() => assert.ok(stream.events.some((e) => e.event === 'task'), 'a task event arrives on connect'));
       await server.webhook({ taskId, response: 'one', final: false }, agent.token);
       await server.webhook({ taskId, response: 'two' }, agent.token);
       const responses = await eventually(() => {
@@ -91,7 +91,7 @@ describe('push: long-poll and SSE', () => {
         const latest = JSON.parse(stream.events.filter((e) => e.event === 'task').at(-1)!.data) as { state: string };
         assert.equal(latest.state, 'answered');
       });
-      assert.ok(lastTask);
+      assert.ok(lastTask, 'a task event was sent');
     } finally {
       stream.close();
     }
@@ -140,7 +140,7 @@ describe('push: long-poll and SSE', () => {
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) => server.webhook({ taskId, response: `r${i}`, final: false, messageId: `m${i}` }, agent.token)),
       );
-      assert.ok(results.every((r) => r.status === 200));
+      assert.ok(results.every((r) => r.status === 200), 'every webhook is acknowledged');
       const acked = (await Promise.all(results.map((r) => r.json()))) as Array<{ seq: number }>;
       const events = await eventually(() => {
         const r = stream.events.filter((e) => e.event === 'response');

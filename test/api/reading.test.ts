@@ -56,7 +56,7 @@ describe('get-responses', () => {
   it('sets an HttpOnly, SameSite=Lax session cookie', async () => {
     const response = await fetch(`${server.url}/api/agents`);
     const cookie = response.headers.getSetCookie().find((c) => c.startsWith('wc_session='));
-    assert.ok(cookie);
+    assert.ok(cookie, 'a session cookie is set');
     assert.match(cookie, /HttpOnly/i);
     assert.match(cookie, /SameSite=Lax/i);
   });

@@ -24,7 +24,7 @@ describe('restart on the same database file', () => {
       assert.equal(more.status, 200);
       const last = await page.responses(taskId, `&after=${after.body.cursor}`);
       assert.deepEqual(last.body.responses.map((r) => r.response), ['after restart']);
-      assert.ok((last.body.responses[0]?.seq ?? 0) > after.body.cursor);
+      assert.ok((last.body.responses[0]?.seq ?? 0) > after.body.cursor, 'sequence numbers carry on after the restart');
     } finally {
       await server.stop();
     }

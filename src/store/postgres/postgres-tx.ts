@@ -110,7 +110,7 @@ export class PostgresTx implements StoreTx {
   async listStaleTurns(before: number, limit: number): Promise<CommunicationRecord[]> {
     const rows = await run(
       this.db,
-      `SELECT * FROM communications WHERE ${PENDING_TURN} AND created_at < $1 ORDER BY created_at LIMIT $2`,
+      `SELECT * FROM communications WHERE ${PENDING_TURN} AND created_at < $1 ORDER BY created_at, task_id, seq LIMIT $2`,
       [before, limit],
     );
     return rows.map(toCommunication);

@@ -123,7 +123,7 @@ export class SqliteTx implements StoreTx {
 
   async listStaleTurns(before: number, limit: number): Promise<CommunicationRecord[]> {
     const rows = this.sql(
-      `SELECT * FROM communications WHERE ${PENDING_TURN} AND created_at < ? ORDER BY created_at LIMIT ?`,
+      `SELECT * FROM communications WHERE ${PENDING_TURN} AND created_at < ? ORDER BY created_at, task_id, seq LIMIT ?`,
     ).all(before, limit) as Row[];
     return rows.map(toCommunication);
   }
