@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { DriveResult } from './clients/driver.js';
 import type { ReaderMode, ReaderStats } from './clients/readers.js';
 import { cpuDuring, settledRss } from './support/proc-stats.js';
-import { collectGarbage, gcPreload, tempDir, type Managed } from './support/processes.js';
+import { collectGarbage, probePreload, tempDir, type Managed } from './support/processes.js';
 import { fmt, ratio, type Bench, type Figure } from './support/report.js';
 import { spawnWorker, type Worker } from './support/rpc.js';
 import { openSeedStore, seedAgent, seedTasks } from './support/seed.js';
@@ -99,14 +99,14 @@ export const idleReaders: Bench = async ({ quick, log }) => {
   const workers = { readers, driver };
   const results: Measured[] = [];
   try {
-    const chat = await startChatServer({ dbPath, ...gcPreload() });
+    const chat = await startChatServer({ dbPath, ...probePreload() });
     try {
       results.push(await measure('sse', { url: chat.url, pid: chat.pid, managed: chat.managed }, tasks, agent.signingSecret, workers, { memory: true, rate, windowMs, log }));
       results.push(await measure('poll', { url: chat.url, pid: chat.pid, managed: chat.managed }, tasks, agent.signingSecret, workers, { memory: false, rate, windowMs, log }));
     } finally {
       await chat.stop();
     }
-    const peer = await startSocketIoServer(agent.signingSecret, 'FULL', gcPreload());
+    const peer = await startSocketIoServer(agent.signingSecret, 'FULL', probePreload());
     try {
       results.push(await measure('socketio', { url: peer.url, path: '/webhook', pid: peer.pid, managed: peer.managed }, tasks, agent.signingSecret, workers, { memory: true, rate, windowMs, log }));
     } finally {

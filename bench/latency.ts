@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { DriveResult } from './clients/driver.js';
 import type { ReaderMode, ReaderStats } from './clients/readers.js';
-import { tempDir } from './support/processes.js';
+import { probe, probePreload, tempDir, type ProbeReport } from './support/processes.js';
 import { fmt, ratio, type Bench, type Figure } from './support/report.js';
 import { spawnWorker } from './support/rpc.js';
 import { openSeedStore, seedAgent, seedTasks } from './support/seed.js';
@@ -25,6 +25,8 @@ interface Phase {
   drive: DriveResult;
   readers: ReaderStats;
   connectMs: number;
+  /** Inside the server during the measured run: event-loop delay and SQLite commits. */
+  server: ProbeReport;
 }
 
 export const latency: Bench = async ({ quick, log }) => {
@@ -38,8 +40,8 @@ export const latency: Bench = async ({ quick, log }) => {
   const agent = await seedAgent(store, { name: 'latency bench' });
   const tasks = await seedTasks(store, agent, taskCount);
   await store.close();
-  const chat = await startChatServer({ dbPath });
-  const peer = await startSocketIoServer(agent.signingSecret);
+  const chat = await startChatServer({ dbPath, ...probePreload() });
+  const peer = await startSocketIoServer(agent.signingSecret, 'FULL', probePreload());
   const driver = await spawnWorker('clients/driver.ts');
   const readers = await spawnWorker('clients/readers.ts');
   const phases: Phase[] = [];
@@ -54,12 +56,16 @@ export const latency: Bench = async ({ quick, log }) => {
         await sleep(300);
         await drive(warmupMs);
         await sleep(mode === 'poll' ? 1200 : 300);
+        const managed = mode === 'socketio' ? peer.managed : chat.managed;
+        await probe(managed);
         await readers.call('reset');
         const result = await drive(durationMs);
+        const server = await probe(managed);
+        chat.assertAlive();
         await sleep(mode === 'poll' ? 1500 : quick ? 500 : 1000);
         const stats = await readers.call<ReaderStats>('stats');
         await readers.call('disconnect');
-        phases.push({ rate, mode, drive: result, readers: stats, connectMs: connected.ms });
+        phases.push({ rate, mode, drive: result, readers: stats, connectMs: connected.ms, server });
         log(
           `${rate}/s ${NAMES[mode]}: p50 ${fmt(stats.latency.p50)} ms, p99 ${fmt(stats.latency.p99)} ms, max ${fmt(stats.latency.max)} ms; ` +
             `${stats.unique}/${result.acked} answers seen; ack p99 ${fmt(result.ack.p99)} ms`,
@@ -117,6 +123,11 @@ export const latency: Bench = async ({ quick, log }) => {
           `${p.readers.received > p.readers.unique ? `, ${p.readers.received - p.readers.unique} duplicates` : ''}; ` +
           `sent at ${fmt(p.drive.rate)}/s, ack p50 ${fmt(p.drive.ack.p50)} / p99 ${fmt(p.drive.ack.p99)} ms` +
           `${p.drive.failed > 0 ? `, ${p.drive.failed} failed ${JSON.stringify(p.drive.statusCodes)} ${JSON.stringify(p.drive.errors)}` : ''}` +
+          `; server event-loop delay p99 ${fmt(p.server.loopDelayMs.p99)} / max ${fmt(p.server.loopDelayMs.max)} ms` +
+          (p.server.commits.count > 0
+            ? `, ${p.server.commits.count} commits (COMMIT p50 ${fmt(p.server.commits.p50)} / p99 ${fmt(p.server.commits.p99)} / max ${fmt(p.server.commits.max)} ms, ` +
+              `${fmt(p.server.commits.webhooksPerCommit)} webhooks each)`
+            : '') +
           `${Object.keys(p.readers.errors).length > 0 ? `; reader errors ${JSON.stringify(p.readers.errors)}` : ''}.`,
       );
     }

@@ -103,21 +103,42 @@ export function applyPriority(pid: number): void {
   }
 }
 
-/** Asks a server started with gcPreloadArgs() to collect garbage; resolves once it has. */
+const marks = (managed: Managed, mark: string): number => managed.output().split(mark).length - 1;
+
+/** Asks a server started with probePreload() to collect garbage; resolves once it has. */
 export async function collectGarbage(managed: Managed): Promise<void> {
-  const before = (managed.output().match(/\[bench-gc /g) ?? []).length;
+  const before = marks(managed, '[bench-gc ');
   managed.child.kill('SIGUSR2');
   const deadline = Date.now() + 10_000;
-  while ((managed.output().match(/\[bench-gc /g) ?? []).length === before) {
+  while (marks(managed, '[bench-gc ') === before) {
     if (Date.now() > deadline) throw new Error('server did not answer the GC signal');
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
-/** Spawn options that load bench/support/gc-preload.ts into a server (see collectGarbage). */
-export const gcPreload = (): Pick<SpawnOptions, 'nodeArgs' | 'preload'> => ({
+export interface ProbeReport {
+  loopDelayMs: { p50: number; p99: number; max: number };
+  commits: { count: number; p50: number | null; p99: number | null; max: number | null; webhooksPerCommit: number | null };
+}
+
+/** What a server started with probePreload() saw since the last call (event loop, commits). */
+export async function probe(managed: Managed): Promise<ProbeReport> {
+  const before = marks(managed, '[bench-probe] ');
+  managed.child.kill('SIGWINCH');
+  const deadline = Date.now() + 10_000;
+  while (marks(managed, '[bench-probe] ') === before) {
+    if (Date.now() > deadline) throw new Error('server did not answer the probe signal');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const text = managed.output();
+  const line = text.slice(text.lastIndexOf('[bench-probe] ') + '[bench-probe] '.length).split('\n')[0] ?? '{}';
+  return JSON.parse(line) as ProbeReport;
+}
+
+/** Spawn options that load bench/support/probe-preload.ts into a server (GC and probe signals). */
+export const probePreload = (): Pick<SpawnOptions, 'nodeArgs' | 'preload'> => ({
   nodeArgs: ['--expose-gc'],
-  preload: [pathToFileURL(join(BENCH, 'support/gc-preload.ts')).href],
+  preload: [pathToFileURL(join(BENCH, 'support/probe-preload.ts')).href],
 });
 
 /** A fresh directory under the system temp dir, deleted by cleanupAll(). */
