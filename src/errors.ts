@@ -26,6 +26,7 @@ export const ERRORS = {
   TURN_CANCELED: { status: 409, message: 'The user canceled this turn; the answer was not stored.' },
   NO_PENDING_TURN: { status: 409, message: 'There is no pending turn to cancel.' },
   MESSAGE_ID_CONFLICT: { status: 409, message: 'That messageId was already used for different content.' },
+  WEBHOOK_ID_CONFLICT: { status: 409, message: 'That webhook-id was already used for an answer to another task.' },
   DELIVERY_NOT_REPLAYABLE: { status: 409, message: 'Only failed deliveries can be replayed.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
   TOO_MANY_STREAMS: { status: 429, message: 'Too many open streams for this session.' },

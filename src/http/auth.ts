@@ -98,8 +98,16 @@ function header(request: FastifyRequest, name: string): string | undefined {
 
 export interface AuthenticatedAgent {
   agent: AgentRecord;
-  /** The webhook-id of a signed request; absent for bearer-token requests. */
+  /**
+   * The request's `webhook-id`: verified by the signature of a signed request, or sent beside a
+   * bearer token as an idempotency key. Either way a repeat of it stores nothing new.
+   */
   webhookId?: string;
+}
+
+/** Standard Webhooks does not bound webhook-id; we do, since it becomes a stored key. */
+function checkWebhookIdLength(id: string, code: 'SIGNATURE_INVALID' | 'VALIDATION_FAILED'): void {
+  if (id.length === 0 || id.length > 256) throw new AppError(code, 'webhook-id must be 1 to 256 characters.');
 }
 
 /**
@@ -115,7 +123,11 @@ export async function authenticateAgent(
   if (token !== null) {
     const agent = await agentByToken(ctx, token);
     if (agent === null) throw new AppError('UNAUTHENTICATED', 'The bearer token is not valid.');
-    return { agent };
+    // A retried bearer call that repeats its webhook-id is the same answer, as for a signed call.
+    const webhookId = header(request, 'webhook-id');
+    if (webhookId === undefined) return { agent };
+    checkWebhookIdLength(webhookId, 'VALIDATION_FAILED');
+    return { agent, webhookId };
   }
   const id = header(request, 'webhook-id');
   const timestamp = header(request, 'webhook-timestamp');
@@ -129,7 +141,7 @@ export async function authenticateAgent(
   if (id === undefined || timestamp === undefined || signature === undefined) {
     throw new AppError('SIGNATURE_INVALID', 'A signed request needs all of webhook-id, webhook-timestamp and webhook-signature.');
   }
-  if (id.length === 0 || id.length > 256) throw new AppError('SIGNATURE_INVALID', 'webhook-id must be 1 to 256 characters.');
+  checkWebhookIdLength(id, 'SIGNATURE_INVALID');
   const seconds = Number(timestamp);
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(ctx.now() / 1000 - seconds) > SIGNATURE_TOLERANCE_S) {
     throw new AppError('SIGNATURE_INVALID', 'webhook-timestamp is missing or more than 5 minutes from now.');

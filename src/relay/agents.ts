@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import type { AgentCredentials } from '../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { AgentRecord } from '../store/records.js';
+import { UniqueViolationError } from '../store/store-errors.js';
 import type { RelayContext } from './context.js';
 import { newAgentId, newAgentToken, newSigningSecret, sha256 } from './ids.js';
 
@@ -19,7 +20,7 @@ export async function createAgent(ctx: RelayContext, input: NewAgentInput): Prom
   const token = newAgentToken();
   const signingSecret = newSigningSecret();
   const now = ctx.now();
-  await ctx.store.insertAgent({
+  const record: AgentRecord = {
     id,
     name: input.name,
     description: input.description ?? null,
@@ -32,7 +33,17 @@ export async function createAgent(ctx: RelayContext, input: NewAgentInput): Prom
     previousValidUntil: null,
     createdAt: now,
     updatedAt: now,
-  });
+  };
+  try {
+    await ctx.store.insertAgent(record);
+  } catch (error) {
+    // The check above is only a fast path: concurrent creations of one ID race past it, and the
+    // store's unique key decides which one wins.
+    if (error instanceof UniqueViolationError) {
+      throw new AppError('AGENT_EXISTS', `An agent with id "${id}" already exists.`, { cause: error });
+    }
+    throw error;
+  }
   return { success: true, id, name: input.name, token, signingSecret };
 }
 

@@ -2,10 +2,12 @@
  * An agent's side of a task: accept an answer (idempotently) and/or a transient status.
  * Everything is decided and written in one transaction; the wake-up goes out after the commit.
  */
-import type { TurnState } from '../protocol/index.js';
+import { createHash } from 'node:crypto';
+import { MESSAGE_ID_PATTERN, type TurnState } from '../protocol/index.js';
 import { AppError } from '../errors.js';
 import { taskTopic } from '../events/broker.js';
 import type { AgentRecord, CommunicationRecord, TaskPatch } from '../store/records.js';
+import { UniqueViolationError } from '../store/store-errors.js';
 import type { StoreTx } from '../store/store.js';
 import type { RelayContext } from './context.js';
 import { newMessageId } from './ids.js';
@@ -19,7 +21,7 @@ export interface AgentPost {
   inReplyTo?: string;
   status?: string;
   statusText?: string;
-  /** The Standard Webhooks `webhook-id`, when the request was signed. */
+  /** The request's `webhook-id` (signed, or beside a bearer token): its idempotency key. */
   webhookId?: string;
 }
 
@@ -48,6 +50,20 @@ async function turnFor(tx: StoreTx, taskId: string, inReplyTo: string | undefine
   return null;
 }
 
+const MESSAGE_ID = new RegExp(MESSAGE_ID_PATTERN);
+
+/**
+ * The message ID of an answer identified only by its webhook-id. A webhook-id may be up to 256
+ * characters of anything, and a message ID may not, so one that does not fit is hashed: cutting it
+ * short would make two different webhook-ids with a common prefix the same answer. The two shapes
+ * (`wh_…` and `whh_…`) cannot collide.
+ */
+export function messageIdForWebhookId(webhookId: string): string {
+  const plain = `wh_${webhookId}`;
+  if (MESSAGE_ID.test(plain)) return plain;
+  return `whh_${createHash('sha256').update(webhookId).digest('base64url')}`;
+}
+
 async function findDuplicate(
   tx: StoreTx,
   agent: AgentRecord,
@@ -59,11 +75,34 @@ async function findDuplicate(
     if (byId.direction !== 'agent') throw new AppError('MESSAGE_ID_CONFLICT', 'That messageId belongs to a user message.');
     return byId;
   }
-  return post.webhookId ? tx.getCommunicationByWebhookId(agent.id, post.webhookId) : null;
+  if (!post.webhookId) return null;
+  const byWebhookId = await tx.getCommunicationByWebhookId(agent.id, post.webhookId);
+  // The agent's webhook-ids are unique across its tasks: the same one on another task is not a
+  // retry of this answer, and storing it there would lose this one.
+  if (byWebhookId && byWebhookId.taskId !== post.taskId) {
+    throw new AppError('WEBHOOK_ID_CONFLICT', 'That webhook-id was already used for an answer to another task; send a new one.');
+  }
+  return byWebhookId;
 }
 
 export async function acceptAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost): Promise<AcceptResult> {
-  const result = await ctx.store.transaction(async (tx): Promise<AcceptResult> => {
+  let result: AcceptResult;
+  try {
+    result = await storeAgentPost(ctx, agent, post);
+  } catch (error) {
+    // Two tasks' transactions lock different rows, so the same webhook-id sent to both at once
+    // can pass both look-ups; the unique key then refuses the later insert. Deciding again sees the
+    // committed row and answers as for a sequential repeat.
+    if (!(error instanceof UniqueViolationError)) throw error;
+    result = await storeAgentPost(ctx, agent, post);
+  }
+  if (!result.duplicate) void ctx.broker.publish(taskTopic(result.taskId));
+  ctx.metrics.webhookResults.inc({ outcome: result.duplicate ? 'duplicate' : 'stored' });
+  return result;
+}
+
+function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost): Promise<AcceptResult> {
+  return ctx.store.transaction(async (tx): Promise<AcceptResult> => {
     const now = ctx.now();
     const task = await tx.getTaskForUpdate(post.taskId);
     if (task === null) throw new AppError('TASK_NOT_FOUND');
@@ -72,7 +111,7 @@ export async function acceptAgentPost(ctx: RelayContext, agent: AgentRecord, pos
     let stored: { messageId: string; seq: number } | undefined;
 
     if (post.response !== undefined) {
-      const messageId = post.messageId ?? (post.webhookId ? `wh_${post.webhookId}`.slice(0, 128) : newMessageId());
+      const messageId = post.messageId ?? (post.webhookId ? messageIdForWebhookId(post.webhookId) : newMessageId());
       const duplicate = await findDuplicate(tx, agent, post, messageId);
       if (duplicate) return { taskId: task.id, messageId: duplicate.messageId, seq: duplicate.seq, duplicate: true };
       const turn = await turnFor(tx, task.id, post.inReplyTo);
@@ -122,7 +161,4 @@ export async function acceptAgentPost(ctx: RelayContext, agent: AgentRecord, pos
     await tx.updateTask(task.id, patch);
     return { taskId: task.id, ...stored, duplicate: false };
   });
-  if (!result.duplicate) void ctx.broker.publish(taskTopic(result.taskId));
-  ctx.metrics.webhookResults.inc({ outcome: result.duplicate ? 'duplicate' : 'stored' });
-  return result;
 }

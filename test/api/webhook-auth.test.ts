@@ -102,6 +102,44 @@ describe('webhook authentication', () => {
     assert.equal(await count(), before + 1);
   });
 
+  it('stores and changes nothing on any 401 or 403, answers or statuses, and a refused webhook-id stays unused', async () => {
+    // Everything a refused request could touch: answers, turns, status, and the task's version
+    // (bumped by every write to the task).
+    const snapshot = async (): Promise<string> => {
+      const read = await fetch(`${server.url}/api/communications/get-responses?taskId=${taskId}`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+      assert.equal(read.status, 200, 'the admin can read the task');
+      const { responses, cursor, task } = (await read.json()) as Record<string, unknown>;
+      return JSON.stringify({ responses, cursor, task });
+    };
+    const webhookId = `msg_${randomUUID()}`;
+    const before = await snapshot();
+    for (const payload of [{ taskId, response: 'refused answer' }, { taskId, status: 'working', statusText: 'refused status' }]) {
+      const body = JSON.stringify(payload);
+      const tampered = signed(agent.signingSecret, JSON.stringify({ ...payload, extra: 1 }), new Date(), webhookId);
+      const partial = signed(agent.signingSecret, body, new Date(), webhookId);
+      delete partial['webhook-signature'];
+      const attempts: Array<[string, Record<string, string>, number, string]> = [
+        ['no credentials', {}, 401, 'UNAUTHENTICATED'],
+        ['a wrong bearer token', { authorization: 'Bearer wct_not-a-real-token', 'webhook-id': webhookId }, 401, 'UNAUTHENTICATED'],
+        ['the admin token', { authorization: `Bearer ${server.adminToken}` }, 401, 'UNAUTHENTICATED'],
+        ['a tampered body', tampered, 401, 'SIGNATURE_INVALID'],
+        ["another agent's secret", signed(other.signingSecret, body, new Date(), webhookId), 401, 'SIGNATURE_INVALID'],
+        ['a stale timestamp', signed(agent.signingSecret, body, new Date(Date.now() - 6 * 60_000), webhookId), 401, 'SIGNATURE_INVALID'],
+        ['a missing signature', partial, 401, 'SIGNATURE_INVALID'],
+        ["another agent's token", { authorization: `Bearer ${other.token}`, 'webhook-id': webhookId }, 403, 'FORBIDDEN'],
+      ];
+      for (const [name, headers, status, code] of attempts) {
+        const r = await post(body, headers);
+        assert.deepEqual([r.status, r.body.error?.code], [status, code], `${name} (${Object.keys(payload).join(', ')})`);
+        assert.equal(await snapshot(), before, `${name} changed the task`);
+      }
+    }
+    // Had a refused request been stored under its webhook-id, this would be a duplicate (or 409).
+    const body = JSON.stringify({ taskId, response: 'accepted after refusals', final: false });
+    const accepted = await post(body, signed(agent.signingSecret, body, new Date(), webhookId));
+    assert.deepEqual([accepted.status, accepted.body.duplicate], [200, false]);
+  });
+
   it('lets the agent read its own task with its token, and nobody else', async () => {
     const own = await fetch(`${server.url}/api/communications/get-responses?taskId=${taskId}`, { headers: { authorization: `Bearer ${agent.token}` } });
     assert.equal(own.status, 200);
