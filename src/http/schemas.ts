@@ -1,11 +1,15 @@
 /** Request and response schemas (TypeBox → JSON Schema): validation and the OpenAPI document. */
 import { Type } from 'typebox';
-import { AGENT_ID_PATTERN, MESSAGE_ID_PATTERN, TASK_ID_PATTERN } from '../protocol/index.js';
+import { AGENT_ID_PATTERN, MESSAGE_ID_PATTERN, TASK_ID_LOOKUP_PATTERN } from '../protocol/index.js';
 
 /** Longest message or answer, in characters. Bodies are capped separately (BODY_LIMIT_BYTES). */
 export const MAX_TEXT = 100_000;
 
-export const TaskId = Type.String({ pattern: TASK_ID_PATTERN, description: 'A task ID as returned by assign-user-task.' });
+// Lookups accept any plausible ID (an unknown one is 404); IDs we generate are TASK_ID_PATTERN.
+export const TaskId = Type.String({
+  pattern: TASK_ID_LOOKUP_PATTERN,
+  description: 'A task ID as returned by assign-user-task (letters, digits, _ and -, at most 128).',
+});
 export const MessageId = Type.String({ pattern: MESSAGE_ID_PATTERN, description: 'Letters, digits and _.:- (1–128).' });
 export const AgentId = Type.String({ pattern: AGENT_ID_PATTERN });
 const Text = Type.String({ minLength: 1, maxLength: MAX_TEXT });

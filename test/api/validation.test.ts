@@ -32,9 +32,12 @@ describe('request validation', () => {
   const webhookCases: Array<[string, unknown, RegExp]> = [
     ['missing taskId', { response: 'x' }, /taskId/],
     ['taskId of the wrong type', { taskId: 42, response: 'x' }, /taskId/],
-    ['malformed taskId', { taskId: 'task_123', response: 'x' }, /taskId/],
+    ['a taskId with a space', { taskId: 'task 123', response: 'x' }, /taskId/],
+    ['a taskId over 128 characters', { taskId: `task_${'1'.repeat(124)}`, response: 'x' }, /taskId/],
+    ['an empty taskId', { taskId: '', response: 'x' }, /taskId/],
     ['response of the wrong type', { taskId: 'TASK', response: 42 }, /response/],
     ['empty response', { taskId: 'TASK', response: '' }, /response/],
+    ['a response over 100,000 characters', { taskId: 'TASK', response: 'x'.repeat(100_001) }, /response.*100000/],
     ['final that is not a boolean', { taskId: 'TASK', response: 'x', final: 'yes' }, /final/],
     ['messageId with spaces', { taskId: 'TASK', response: 'x', messageId: 'has space' }, /messageId/],
     ['neither response nor status', { taskId: 'TASK' }, /response/],
@@ -63,7 +66,9 @@ describe('request validation', () => {
     ['missing message', { agentId: 'AGENT' }, /message/, 400, 'VALIDATION_FAILED'],
     ['message of the wrong type', { agentId: 'AGENT', message: { text: 'x' } }, /message/, 400, 'VALIDATION_FAILED'],
     ['an unknown agent', { agentId: 'nobody', message: 'x' }, /nobody/, 404, 'AGENT_NOT_FOUND'],
-    ['a message over 100,000 characters', { agentId: 'AGENT', message: 'x'.repeat(100_001) }, /message/, 400, 'VALIDATION_FAILED'],
+    ['a message over 100,000 characters', { agentId: 'AGENT', message: 'x'.repeat(100_001) }, /message.*100000 characters/, 400, 'VALIDATION_FAILED'],
+    ['an unknown spec-shaped taskId', { agentId: 'AGENT', message: 'x', taskId: 'task_1234567890_abc123' }, /task/i, 404, 'TASK_NOT_FOUND'],
+    ['a taskId with junk in it', { agentId: 'AGENT', message: 'x', taskId: "task' OR 1=1 --" }, /taskId/, 400, 'VALIDATION_FAILED'],
   ];
   for (const [name, body, pattern, status, code] of assignCases) {
     it(`assign-user-task: ${status} for ${name}`, async () => {
@@ -74,6 +79,14 @@ describe('request validation', () => {
       assert.match(reply.body.error.message, pattern);
     });
   }
+
+  it('names the 100,000-character limit when a test message is too long', async () => {
+    const admin = { authorization: `Bearer ${server.adminToken}` };
+    const reply = await page.json<ErrorReply>('POST', '/api/communications/test-response', { taskId, testMessage: 'x'.repeat(100_001) }, admin);
+    assert.equal(reply.status, 400);
+    assert.equal(reply.body.error.code, 'VALIDATION_FAILED');
+    assert.match(reply.body.error.message, /testMessage.*100000 characters/);
+  });
 
   it('answers 400 INVALID_JSON for malformed JSON and 415 for other content types', async () => {
     const bad = await page.json<ErrorReply>('POST', '/api/tasks/assign-user-task', '{"agentId": ', { 'content-type': 'application/json' });
@@ -99,11 +112,14 @@ describe('request validation', () => {
   });
 
   it('answers 400 for bad query parameters and 404 JSON for unknown routes', async () => {
-    for (const query of ['', '?taskId=nope', `?taskId=${taskId}&after=-1`, `?taskId=${taskId}&after=abc`, `?taskId=${taskId}&wait=999`]) {
+    for (const query of ['', '?taskId=no%20pe', `?taskId=${'t'.repeat(129)}`, `?taskId=${taskId}&after=-1`, `?taskId=${taskId}&after=abc`, `?taskId=${taskId}&wait=999`]) {
       const reply = await page.json<ErrorReply>('GET', `/api/communications/get-responses${query}`);
       assert.equal(reply.status, 400, query);
       assert.equal(reply.body.error.code, 'VALIDATION_FAILED');
     }
+    const unknownTask = await page.json<ErrorReply>('GET', '/api/communications/get-responses?taskId=nope');
+    assert.equal(unknownTask.status, 404, 'a well-formed but unknown task ID is not found, not malformed');
+    assert.equal(unknownTask.body.error.code, 'TASK_NOT_FOUND');
     const missing = await page.json<ErrorReply>('GET', '/api/nothing-here');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'NOT_FOUND');
