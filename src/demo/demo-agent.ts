@@ -27,7 +27,12 @@ export async function startDemoAgent(ctx: RelayContext): Promise<DemoAgent> {
     await ctx.store.updateAgent(DEMO_AGENT_ID, { tokenHash: sha256(token), updatedAt: ctx.now() });
   }
   if (existing === null) throw new Error('demo agent could not be created');
-  const agent = await startEchoAgent({ serverUrl: ctx.publicUrl, token, signingSecret: existing.signingSecret });
+  const agent = await startEchoAgent({
+    serverUrl: ctx.publicUrl,
+    token,
+    signingSecret: existing.signingSecret,
+    log: ctx.log.child({ component: 'demo-agent' }),
+  });
   await ctx.store.updateAgent(DEMO_AGENT_ID, { endpointUrl: agent.url, endpointDisabledAt: null, updatedAt: ctx.now() });
   return { token, agent };
 }
