@@ -16,6 +16,12 @@ describe('push: long-poll and SSE', () => {
   });
   after(() => server.stop());
 
+  /** Long-polls this server holds right now (its own metric, so nothing is inferred from time). */
+  async function waitingLongPolls(): Promise<number> {
+    const gauge = await server.built!.ctx.metrics.readers.get();
+    return gauge.values.find((v) => v.labels.kind === 'longpoll')?.value ?? 0;
+  }
+
   it('long-poll returns within 100 ms of a webhook', async () => {
     // Best of three: a shared 2-core machine can stall any single request, but push must be able to
     // answer within 100 ms (1 s polling never could).
@@ -23,35 +29,52 @@ describe('push: long-poll and SSE', () => {
     for (let attempt = 0; attempt < 3 && !lags.some((lag) => lag < 100); attempt++) {
       const page = new Session(server.url);
       const { taskId } = (await page.send(agent.id, 'hi')).body;
-      const started = Date.now();
       let returnedAt = 0;
       const returned = page.responses(taskId, '&after=0&wait=20').then((r) => {
         returnedAt = Date.now();
         return r;
       });
-      await new Promise((r) => setTimeout(r, 300));
-      const heldFor = Date.now() - started;
+      // Answer only once the long-poll is held, so the answer must wake it.
+      await eventually(async () => assert.equal(await waitingLongPolls(), 1, 'the long-poll is waiting'));
       await server.webhook({ taskId, response: 'pushed' }, agent.token);
       // Measured from the webhook's acknowledgement, i.e. from the moment the answer is committed.
       const ackedAt = Date.now();
       const result = await returned;
       assert.equal(result.status, 200);
       assert.deepEqual(result.body.responses.map((r) => r.response), ['pushed']);
-      assert.ok(heldFor >= 250 && returnedAt >= ackedAt - 5, 'the request was really held until the webhook');
+      assert.equal(result.body.cursor, result.body.responses[0]?.seq, 'the cursor moved past the answer');
       lags.push(returnedAt - ackedAt);
     }
     assert.ok(lags.some((lag) => lag < 100), `returned ${lags.join(', ')} ms after the webhook was acknowledged`);
   });
 
+  it('long-poll with a long wait is woken by the answer, not by its timeout', async () => {
+    const page = new Session(server.url);
+    const { taskId } = (await page.send(agent.id, 'hi')).body;
+    const returned = page.responses(taskId, '&after=0&wait=60');
+    await eventually(async () => assert.equal(await waitingLongPolls(), 1, 'the long-poll is waiting'));
+    await server.webhook({ taskId, response: 'woken' }, agent.token);
+    // A timed-out long-poll would carry no responses; this one carries the answer it waited for.
+    const result = await returned;
+    assert.equal(result.status, 200);
+    assert.deepEqual(result.body.responses.map((r) => r.response), ['woken']);
+    assert.equal(result.body.task.state, 'answered');
+    assert.equal(await waitingLongPolls(), 0, 'nothing is left waiting');
+  });
+
   it('long-poll times out cleanly with an empty answer and the same cursor', async () => {
     const page = new Session(server.url);
     const { taskId } = (await page.send(agent.id, 'hi')).body;
-    const started = Date.now();
     const result = await page.responses(taskId, '&after=0&wait=1');
     assert.equal(result.status, 200);
     assert.deepEqual(result.body.responses, []);
     assert.equal(result.body.cursor, 0);
-    assert.ok(Date.now() - started >= 950, 'held for the whole wait');
+    assert.equal(result.body.task.state, 'queued', 'the turn is still waiting for its answer');
+    assert.equal(await waitingLongPolls(), 0, 'the timed-out long-poll left nothing waiting');
+    // The same cursor then picks up the answer that came later.
+    await server.webhook({ taskId, response: 'late' }, agent.token);
+    const next = await page.responses(taskId, `&after=${result.body.cursor}`);
+    assert.deepEqual(next.body.responses.map((r) => r.response), ['late']);
   });
 
   it('long-poll with version returns on a task change (a status) too', async () => {
