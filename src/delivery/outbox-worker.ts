@@ -180,22 +180,22 @@ export class OutboxWorker implements OutboxSignal {
 
   private async send(delivery: DeliveryRecord, agent: AgentRecord | null, attempt: number): Promise<Outcome> {
     const { ctx } = this;
-    if (agent === null) return { kind: 'dead', error: 'agent no longer exists', status: null };
-    if (!agent.endpointUrl) return { kind: 'dead', error: 'agent has no endpoint URL (it was switched to pull mode)', status: null };
+    if (agent === null) return { kind: 'dead', error: 'agent no longer exists', status: null, attempted: false };
+    if (!agent.endpointUrl) return { kind: 'dead', error: 'agent has no endpoint URL (it was switched to pull mode)', status: null, attempted: false };
     if (agent.endpointDisabledAt !== null) {
-      return { kind: 'dead', error: 'endpoint disabled after 410 Gone; set the agent\'s endpointUrl again to re-enable it', status: null };
+      return { kind: 'dead', error: 'endpoint disabled after 410 Gone; set the agent\'s endpointUrl again to re-enable it', status: null, attempted: false };
     }
     const result = await sendDelivery(this.poster, delivery, new URL(agent.endpointUrl), signingSecrets(agent, ctx.now()), ctx.config.deliveryTimeoutMs);
     if (result.kind === 'delivered') return { kind: 'delivered', status: result.status };
     if (result.kind === 'gone') {
       const now = ctx.now();
       await ctx.store.updateAgent(agent.id, { endpointDisabledAt: now, updatedAt: now });
-      return { kind: 'dead', error: 'endpoint answered 410 Gone and was disabled', status: 410 };
+      return { kind: 'dead', error: 'endpoint answered 410 Gone and was disabled', status: 410, attempted: true };
     }
     const now = ctx.now();
     const schedule = ctx.config.deliveryRetrySchedule;
     if (attempt > schedule.length) {
-      return { kind: 'dead', error: `${result.error} (gave up after ${attempt} attempts)`, status: result.status };
+      return { kind: 'dead', error: `${result.error} (gave up after ${attempt} attempts)`, status: result.status, attempted: true };
     }
     const wait = parseRetryAfter(result.retryAfter, now) ?? (retryDelay(schedule, attempt) as number);
     return { kind: 'retry', at: now + wait, error: result.error, status: result.status };

@@ -9,7 +9,8 @@ import type { RelayContext } from '../relay/context.js';
 export type Outcome =
   | { kind: 'delivered'; status: number | null }
   | { kind: 'retry'; at: number; error: string; status: number | null }
-  | { kind: 'dead'; error: string; status: number | null };
+  /** `attempted` is false when no request was made (endpoint disabled, no endpoint, agent gone). */
+  | { kind: 'dead'; error: string; status: number | null; attempted: boolean };
 
 /**
  * Applies `outcome` to the delivery if `owner` still holds its lease (otherwise another worker
@@ -26,7 +27,9 @@ export async function recordOutcome(
     const delivery = await tx.getDelivery(deliveryId);
     if (delivery === null || delivery.state !== 'pending') return null;
     if (owner !== null && delivery.leaseOwner !== owner) return null;
-    const attempts = delivery.attempts + (owner === null ? 0 : 1);
+    // A pulled task counted its attempt when it was handed out; a send never made is no attempt.
+    const attempted = owner !== null && !(outcome.kind === 'dead' && !outcome.attempted);
+    const attempts = delivery.attempts + (attempted ? 1 : 0);
     if (outcome.kind === 'retry') {
       await tx.updateDelivery(deliveryId, {
         attempts,

@@ -23,6 +23,7 @@ test('410 Gone disables the endpoint until the agent is given an endpoint URL ag
     const [record] = await deliveriesOf(server, second.body.taskId);
     assert.equal(record?.state, 'failed');
     assert.match(String(record?.lastError), /endpoint disabled after 410 Gone.*endpointUrl/);
+    assert.equal(record?.attempts, 0, 'no request was made, so no attempt is counted');
     const turn = (await session.responses(second.body.taskId)).body.task.turns[0];
     assert.equal(turn?.delivery?.state, 'failed');
     assert.equal(turn?.state, 'failed');

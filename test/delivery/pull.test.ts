@@ -94,6 +94,22 @@ test('acknowledging another agent\'s task, or an unknown one, is 404; pulling ne
   assert.equal((await ack(server, agent.token, task.deliveryId)).status, 200);
 });
 
+test('a wait over 30 s, or a bad limit, is refused with 400 naming the field, before anything is handed out', async (t) => {
+  const { server, agent, session } = await pullRig(t);
+  const sent = await session.send(agent.id, 'Still here?');
+  for (const [query, field] of [['wait=31', 'wait'], ['wait=-1', 'wait'], ['wait=soon', 'wait'], ['limit=101', 'limit'], ['limit=0', 'limit']] as const) {
+    const response = await fetch(`${server.url}/api/agent/tasks?${query}`, { headers: { authorization: `Bearer ${agent.token}` } });
+    const body = (await response.json()) as { success: boolean; error: { code: string; message: string } };
+    assert.equal(response.status, 400, query);
+    assert.equal(body.success, false);
+    assert.equal(body.error.code, 'VALIDATION_FAILED', query);
+    assert.match(body.error.message, new RegExp(`\\b${field}\\b`), `${query}: ${body.error.message}`);
+  }
+  const [record] = await deliveriesOf(server, sent.body.taskId);
+  assert.equal(record?.attempts, 0, 'no refused poll took the task');
+  assert.equal((await pull(server, agent.token, 'wait=30&limit=100')).tasks.length, 1, 'the bounds themselves are accepted');
+});
+
 test('a canceled turn is not handed out; a task the user cancels after it was pulled can still be acknowledged', async (t) => {
   const { server, agent, session } = await pullRig(t);
   const queued = await session.send(agent.id, 'Never mind');

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
+import { JITTER } from '../../src/delivery/retry-schedule.js';
 import { verifyTaskWebhook, WebhookVerificationError } from '../../src/sdk/index.js';
 import { eventually } from '../support/client.js';
 import { admin, deliveriesOf, pushRig, receivedFor } from './helpers.js';
@@ -88,6 +89,57 @@ test('an agent that fails, then recovers, gets the same webhook-id each time and
       'webhook-timestamp': String(hit.headers['webhook-timestamp']),
       'webhook-signature': String(hit.headers['webhook-signature']),
     });
+  }
+});
+
+test('the worker waits the scheduled backoff between attempts, and shows when the next one is due', async (t) => {
+  const schedule = [300, 600, 900];
+  const { server, agentServer, agent, session } = await pushRig(t, { env: { DELIVERY_RETRY_SCHEDULE: schedule.map((ms) => `${ms}ms`).join(',') } });
+  agentServer.script.push({ status: 500 }, { status: 502 }, { status: 500 });
+  const sent = await session.send(agent.id, 'Patience');
+  const taskId = sent.body.taskId;
+
+  // Watch the delivery until it lands, as the operator and the person see it.
+  interface Seen { asked: number; attempts: number; state: string; next: number; lastError: string | null; pageNext: number; pageError: string | null }
+  const seen: Seen[] = [];
+  await eventually(async () => {
+    const asked = Date.now();
+    const [record] = await deliveriesOf(server, taskId);
+    const delivery = (await session.responses(taskId)).body.task.turns[0]?.delivery as { nextAttemptAt?: string | null; lastError: string | null } | undefined;
+    if (record?.state === 'retrying') {
+      seen.push({
+        asked,
+        attempts: record.attempts,
+        state: record.state,
+        next: Date.parse(String(record.nextAttemptAt)),
+        lastError: record.lastError,
+        pageNext: Date.parse(String(delivery?.nextAttemptAt)),
+        pageError: delivery?.lastError ?? null,
+      });
+    }
+    assert.equal(record?.state, 'delivered');
+  }, 10_000);
+
+  const received = receivedFor(agentServer, taskId);
+  assert.equal(received.length, 4, 'three failures, then one success');
+  for (const [i, base] of schedule.entries()) {
+    const failed = received[i] as (typeof received)[number];
+    const next = received[i + 1] as (typeof received)[number];
+    const gap = next.at - failed.at;
+    assert.ok(gap >= base * (1 - JITTER), `attempt ${i + 2} came ${gap} ms after attempt ${i + 1}; the schedule says ${base} ms ±${JITTER * 100}%`);
+
+    // While it waited, the API said when the next attempt was due (in the future) and why.
+    const waiting = seen.filter((s) => s.attempts === i + 1);
+    assert.ok(waiting.length > 0, `the retrying state after attempt ${i + 1} was observed`);
+    // Only the first reads are sure to come before it is due (then it is sent, still "retrying").
+    assert.ok(waiting.some((s) => s.next > s.asked), `nextAttemptAt was never in the future: ${JSON.stringify(waiting)}`);
+    for (const s of waiting) {
+      assert.ok(s.next >= failed.at + base * (1 - JITTER), 'nextAttemptAt is at least the scheduled wait after the failure');
+      assert.ok(s.next <= failed.at + base * (1 + JITTER) + 1000, 'nextAttemptAt is about the scheduled wait after the failure');
+      assert.equal(s.lastError, i === 1 ? 'HTTP 502' : 'HTTP 500');
+      assert.equal(s.pageNext, s.next, 'the chat page shows the same next attempt');
+      assert.equal(s.pageError, s.lastError);
+    }
   }
 });
 
