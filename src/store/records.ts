@@ -109,6 +109,19 @@ export interface AgentPatch {
   updatedAt: number;
 }
 
+/** A task as the operator page lists it: the row plus how many turns (user messages) it has. */
+export interface TaskSummaryRecord extends TaskRecord {
+  turnCount: number;
+}
+
+/** Which tasks to list, newest first; `before` (a task ID) continues after a previous page. */
+export interface TaskFilter {
+  state?: TurnState;
+  agentId?: string;
+  before?: string;
+  limit: number;
+}
+
 export interface DeliveryFilter {
   state?: DeliveryRecordState;
   agentId?: string;

@@ -12,8 +12,10 @@ import type {
   DeliveryMode,
   DeliveryPatch,
   DeliveryRecord,
+  TaskFilter,
   TaskPatch,
   TaskRecord,
+  TaskSummaryRecord,
 } from './records.js';
 
 /** Operations available inside one transaction. Await only these inside `transaction`. */
@@ -90,6 +92,11 @@ export interface Store {
   ): Promise<CommunicationRecord[]>;
   /** The newest `limit` user messages (turns) of a task, oldest first. */
   listRecentTurns(taskId: string, limit: number): Promise<CommunicationRecord[]>;
+  /**
+   * Tasks newest first (task IDs sort by creation time), with their turn counts, for operators.
+   * Pages by keyset: pass the last ID of one page as `before` to get the next.
+   */
+  listTasks(filter: TaskFilter): Promise<TaskSummaryRecord[]>;
   /** The `task.message` deliveries of these messages of the task, oldest first (the last one is current). */
   listDeliveriesForMessages(taskId: string, messageIds: readonly string[]): Promise<DeliveryRecord[]>;
 

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DeliveryRecord } from '../../src/store/records.js';
 import type { Store } from '../../src/store/store.js';
+import { UniqueViolationError } from '../../src/store/store-errors.js';
 import { DIALECTS } from './dialects.js';
-import { agent, delivery, task } from './fixtures.js';
+import { agent, agentMessage, delivery, task, userMessage } from './fixtures.js';
 
 async function seed(store: Store, rows: DeliveryRecord[]): Promise<void> {
   await store.insertAgent(agent('ag1'));
@@ -165,6 +166,56 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(ids(await tx.listPendingDeliveriesForMessage('t1', 'u1')), ['m1-cancel', 'm1-retry']);
         assert.deepEqual(await tx.listPendingDeliveriesForMessage('t1', 'nope'), []);
       });
+    });
+
+    test('a user message is stored only with its delivery: if inserting the delivery fails, neither is kept', async (t) => {
+      const { store } = await dialect.fresh(t);
+      await seed(store, [delivery('taken')]);
+      await store.transaction(async (tx) => tx.insertTask(task('t2', 'ag1')));
+      const assign = (taskId: string, deliveryId: string) =>
+        store.transaction(async (tx) => {
+          const current = await tx.getTaskForUpdate(taskId);
+          const seq = (current?.lastSeq ?? 0) + 1;
+          await tx.insertCommunication(userMessage(taskId, seq, 'ag1'));
+          await tx.updateTask(taskId, { lastSeq: seq, state: 'queued', updatedAt: 2000 });
+          await tx.insertDelivery(delivery(deliveryId, { taskId, messageId: `u${seq}` }));
+        });
+      const before = await store.getTask('t1');
+      // The failing one and a good one run at once: SQLite commits them in one group.
+      const [failed, kept] = await Promise.allSettled([assign('t1', 'taken'), assign('t2', 'fresh')]);
+      assert.equal(failed.status, 'rejected');
+      assert.ok(failed.status === 'rejected' && failed.reason instanceof UniqueViolationError, 'the duplicate delivery ID is refused');
+      assert.equal(kept.status, 'fulfilled', 'a transaction committed alongside is unaffected');
+
+      assert.deepEqual(await store.listCommunications('t1', 0, 10), [], 'the message was not stored without its delivery');
+      assert.deepEqual(await store.getTask('t1'), before, 'nor did the task change');
+      assert.deepEqual(ids(await store.listDeliveries({ limit: 10, taskId: 't1' })), ['taken'], 'the existing delivery is untouched');
+      assert.deepEqual((await store.listCommunications('t2', 0, 10)).map((c) => c.messageId), ['u1']);
+      assert.deepEqual(ids(await store.listDeliveries({ limit: 10, taskId: 't2' })), ['fresh']);
+    });
+
+    test('listTasks for operators: newest first, with turn counts, filtered, a keyset page at a time', async (t) => {
+      const { store } = await dialect.fresh(t);
+      await store.insertAgent(agent('ag1'));
+      await store.insertAgent(agent('ag2'));
+      await store.transaction(async (tx) => {
+        // IDs sort by creation time, like the ones the relay makes.
+        await tx.insertTask(task('task_1', 'ag1', { state: 'answered', lastSeq: 3, updatedAt: 5000 }));
+        await tx.insertCommunication(userMessage('task_1', 1, 'ag1'));
+        await tx.insertCommunication(userMessage('task_1', 2, 'ag1'));
+        await tx.insertCommunication(agentMessage('task_1', 3, 'ag1'));
+        await tx.insertTask(task('task_2', 'ag2'));
+        await tx.insertTask(task('task_3', 'ag1', { state: 'failed', lastSeq: 1 }));
+        await tx.insertCommunication(userMessage('task_3', 1, 'ag1'));
+      });
+      const all = await store.listTasks({ limit: 10 });
+      assert.deepEqual(all.map((r) => [r.id, r.turnCount]), [['task_3', 1], ['task_2', 0], ['task_1', 2]]);
+      assert.deepEqual(all[2], { ...task('task_1', 'ag1', { state: 'answered', lastSeq: 3, updatedAt: 5000 }), turnCount: 2 });
+      assert.deepEqual((await store.listTasks({ limit: 2 })).map((r) => r.id), ['task_3', 'task_2']);
+      assert.deepEqual((await store.listTasks({ limit: 2, before: 'task_2' })).map((r) => r.id), ['task_1']);
+      assert.deepEqual((await store.listTasks({ limit: 10, agentId: 'ag1' })).map((r) => r.id), ['task_3', 'task_1']);
+      assert.deepEqual((await store.listTasks({ limit: 10, agentId: 'ag1', state: 'failed' })).map((r) => r.id), ['task_3']);
+      assert.deepEqual(await store.listTasks({ limit: 10, state: 'working' }), []);
     });
 
     if (dialect.name === 'postgres') {

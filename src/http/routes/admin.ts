@@ -1,13 +1,28 @@
-/** Operator API (ADMIN_TOKEN): list deliveries with their attempts and errors, replay dead letters. */
+/**
+ * Operator API (ADMIN_TOKEN): list tasks, list deliveries with their attempts and errors, replay
+ * dead letters.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { replayDelivery } from '../../delivery/replay.js';
 import type { RelayContext } from '../../relay/context.js';
-import type { DeliveryRecord } from '../../store/records.js';
+import { deliveryView } from '../../relay/views.js';
+import type { DeliveryRecord, TaskSummaryRecord } from '../../store/records.js';
 import { requireAdmin } from '../auth.js';
-import { Delivery, ErrorBody } from '../schemas.js';
+import { AgentId, Delivery, ErrorBody, TaskId } from '../schemas.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export type AdminDeliveryState = 'queued' | 'retrying' | 'delivered' | 'failed' | 'canceled';
+
+/**
+ * One rule for "queued" and "retrying", shared with the chat page (a pulled task counts an attempt
+ * when it is handed out, so only a second hand-out is a retry). Operators also see a canceled
+ * delivery as canceled; the chat page shows the turn as canceled instead.
+ */
+export function adminDeliveryState(d: DeliveryRecord): AdminDeliveryState {
+  return d.state === 'canceled' ? 'canceled' : deliveryView(d).state;
+}
 
 function deliveryJson(d: DeliveryRecord) {
   return {
@@ -17,7 +32,7 @@ function deliveryJson(d: DeliveryRecord) {
     messageId: d.messageId,
     eventType: d.eventType,
     mode: d.mode,
-    state: d.state === 'pending' && d.attempts > 0 ? 'retrying' : d.state,
+    state: adminDeliveryState(d),
     attempts: d.attempts,
     nextAttemptAt: d.state === 'pending' ? iso(d.nextAttemptAt) : null,
     lastError: d.lastError,
@@ -27,15 +42,81 @@ function deliveryJson(d: DeliveryRecord) {
   };
 }
 
+const TurnState = Type.Union([
+  Type.Literal('queued'), Type.Literal('delivered'), Type.Literal('working'),
+  Type.Literal('answered'), Type.Literal('failed'), Type.Literal('canceled'),
+]);
+
+const AdminTask = Type.Object({
+  id: Type.String(),
+  agentId: Type.String(),
+  state: TurnState,
+  turnCount: Type.Integer({ description: 'User messages, each opening a turn.' }),
+  lastSeq: Type.Integer({ description: 'Communications in the task, user and agent.' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastActivityAt: Type.String({ format: 'date-time', description: 'The last change: a message, a delivery outcome, a status.' }),
+});
+
+function taskJson(t: TaskSummaryRecord) {
+  return {
+    id: t.id,
+    agentId: t.agentId,
+    state: t.state,
+    turnCount: t.turnCount,
+    lastSeq: t.lastSeq,
+    createdAt: new Date(t.createdAt).toISOString(),
+    lastActivityAt: new Date(t.updatedAt).toISOString(),
+  };
+}
+
+const adminSchema = { tags: ['admin'], security: [{ adminToken: [] }] };
+
 export function adminRoutes(ctx: RelayContext): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.get(
+      '/api/admin/tasks',
+      {
+        schema: {
+          ...adminSchema,
+          summary: 'List tasks, newest first (admin)',
+          description: 'Pages by keyset: pass `nextBefore` of one page as `before` to get the next; it is null on the last page.',
+          querystring: Type.Object({
+            state: Type.Optional(TurnState),
+            agentId: Type.Optional(AgentId),
+            before: Type.Optional(TaskId),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+          }),
+          response: {
+            200: Type.Object({ success: Type.Literal(true), tasks: Type.Array(AdminTask), nextBefore: Type.Union([Type.String(), Type.Null()]) }),
+            '4xx': ErrorBody,
+            '5xx': ErrorBody,
+          },
+        },
+      },
+      async (request) => {
+        requireAdmin(ctx, request);
+        const { state, agentId, before, limit = 50 } = request.query;
+        // One row more than asked tells whether another page follows.
+        const rows = await ctx.store.listTasks({
+          limit: limit + 1,
+          ...(state === undefined ? {} : { state }),
+          ...(agentId === undefined ? {} : { agentId }),
+          ...(before === undefined ? {} : { before }),
+        });
+        const page = rows.slice(0, limit);
+        return { success: true as const, tasks: page.map(taskJson), nextBefore: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+      },
+    );
+
     app.get(
       '/api/admin/deliveries',
       {
         schema: {
-          tags: ['admin'],
+          ...adminSchema,
           summary: 'List deliveries, newest first (admin)',
-          security: [{ adminToken: [] }],
+          description:
+            'Each delivery is queued, retrying, delivered, failed (dead-lettered) or canceled. The `state` filter takes the ' +
+            'stored states: `pending` matches both queued and retrying.',
           querystring: Type.Object({
             state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed'), Type.Literal('canceled')])),
             agentId: Type.Optional(Type.String({ maxLength: 64 })),
@@ -62,9 +143,8 @@ export function adminRoutes(ctx: RelayContext): FastifyPluginAsyncTypebox {
       '/api/admin/deliveries/:id/replay',
       {
         schema: {
-          tags: ['admin'],
+          ...adminSchema,
           summary: 'Replay a dead-lettered delivery (admin)',
-          security: [{ adminToken: [] }],
           params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
           response: { 200: Type.Object({ success: Type.Literal(true) }), '4xx': ErrorBody, '5xx': ErrorBody },
         },

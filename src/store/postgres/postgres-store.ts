@@ -18,7 +18,9 @@ import type {
   DeliveryFilter,
   DeliveryMode,
   DeliveryRecord,
+  TaskFilter,
   TaskRecord,
+  TaskSummaryRecord,
 } from '../records.js';
 import { isRetryableConflict, isUnavailable, translateError } from './errors.js';
 import { applyMigrations } from './migrations.js';
@@ -217,6 +219,30 @@ export class PostgresStore implements Store {
       [taskId, limit],
     );
     return rows.map(toCommunication).reverse();
+  }
+
+  async listTasks(filter: TaskFilter): Promise<TaskSummaryRecord[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    for (const [sql, value] of [
+      ['t.state =', filter.state],
+      ['t.agent_id =', filter.agentId],
+      ['t.id <', filter.before],
+    ] as const) {
+      if (value === undefined) continue;
+      values.push(value);
+      where.push(`${sql} $${values.length}`);
+    }
+    values.push(filter.limit);
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    // The count reads the communications_turns index; the order walks the primary key.
+    const rows = await run(
+      this.pool,
+      `SELECT t.*, (SELECT COUNT(*) FROM communications c WHERE c.task_id = t.id AND c.direction = 'user') AS turn_count
+       FROM tasks t ${clause} ORDER BY t.id DESC LIMIT $${values.length}`,
+      values,
+    );
+    return rows.map((r) => ({ ...toTask(r), turnCount: Number(r.turn_count) }));
   }
 
   async listDeliveriesForMessages(taskId: string, messageIds: readonly string[]): Promise<DeliveryRecord[]> {

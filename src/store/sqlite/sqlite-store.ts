@@ -17,7 +17,9 @@ import type {
   DeliveryFilter,
   DeliveryMode,
   DeliveryRecord,
+  TaskFilter,
   TaskRecord,
+  TaskSummaryRecord,
 } from '../records.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { translateSqliteError } from './errors.js';
@@ -253,6 +255,27 @@ export class SqliteStore implements Store {
       `SELECT * FROM communications WHERE task_id = ? AND direction = 'user' ORDER BY seq DESC LIMIT ?`,
     ).all(taskId, limit) as Row[];
     return rows.map(toCommunication).reverse();
+  }
+
+  async listTasks(filter: TaskFilter): Promise<TaskSummaryRecord[]> {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: filter.limit };
+    for (const [key, sql] of [
+      ['state', 't.state = @state'],
+      ['agentId', 't.agent_id = @agentId'],
+      ['before', 't.id < @before'],
+    ] as const) {
+      if (filter[key] === undefined) continue;
+      where.push(sql);
+      params[key] = filter[key];
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    // The count reads the communications_turns index; the order walks the primary key.
+    const rows = this.read(
+      `SELECT t.*, (SELECT COUNT(*) FROM communications c WHERE c.task_id = t.id AND c.direction = 'user') AS turn_count
+       FROM tasks t ${clause} ORDER BY t.id DESC LIMIT @limit`,
+    ).all(params) as Row[];
+    return rows.map((r) => ({ ...toTask(r), turnCount: Number(r.turn_count) }));
   }
 
   async listDeliveriesForMessages(taskId: string, messageIds: readonly string[]): Promise<DeliveryRecord[]> {
