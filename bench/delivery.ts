@@ -4,7 +4,7 @@
  * server starts and its outbox worker delivers them (claim under lease, sign, POST, record the
  * outcome in a transaction). Rate = N ÷ (last − first arrival at the agent). Baseline: the same
  * agent hit directly by a node fetch() loop, same concurrency, same signing.
- * Goal: ≥ 2,000/s.
+ * Goal: ≥ 2,000/s, with every task delivered.
  */
 import { join } from 'node:path';
 import type { EndpointStats } from './baselines/agent-endpoint.js';
@@ -18,6 +18,11 @@ import { msBetween } from './support/stats.js';
 
 const CONCURRENCY = 64;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A fast rate over part of the tasks is no pass: every task must have arrived, each counted once. */
+export function deliveryGoalMet(rate: number | null, unique: number, count: number): boolean | null {
+  return rate === null ? null : rate >= 2000 && unique === count;
+}
 
 export const delivery: Bench = async ({ quick, log }) => {
   const count = quick ? 1000 : 20_000;
@@ -71,7 +76,7 @@ export const delivery: Bench = async ({ quick, log }) => {
           unit: '/s',
           baseline: { label: `fetch() loop, ${CONCURRENCY} in flight`, value: baselines.fetch.rate },
           ratio: ratio(rate, baselines.fetch.rate),
-          goal: { text: '≥ 2,000/s', met: rate === null ? null : rate >= 2000 },
+          goal: { text: '≥ 2,000/s, every task delivered', met: deliveryGoalMet(rate, stats.unique, count) },
         },
         {
           label: 'tasks delivered per second (vs node:http loop)',
