@@ -45,6 +45,8 @@ export interface Config {
   readonly statusTtlMs: number;
   /** TURN_TIMEOUT_MS: an unanswered turn is marked failed after this long. Default 600000. */
   readonly turnTimeoutMs: number;
+  /** STILL_WAITING_MS: after this long without an answer the page says "still waiting". Default 30000. */
+  readonly stillWaitingMs: number;
   /** BODY_LIMIT_BYTES: largest accepted request body. Default 262144 (256 KB). */
   readonly bodyLimitBytes: number;
   /** SSE_HEARTBEAT_MS: interval of heartbeat comments on each stream. Default 15000. */
@@ -173,6 +175,7 @@ export function loadConfig(env: Env = process.env, defaults: Env = {}): Config {
     pullLeaseMs: integer(merged, 'PULL_LEASE_MS', 30_000, 100, 3_600_000),
     statusTtlMs: integer(merged, 'STATUS_TTL_MS', 30_000, 100, 3_600_000),
     turnTimeoutMs: integer(merged, 'TURN_TIMEOUT_MS', 600_000, 1_000, 30 * 86_400_000),
+    stillWaitingMs: integer(merged, 'STILL_WAITING_MS', 30_000, 1_000, 30 * 86_400_000),
     bodyLimitBytes: integer(merged, 'BODY_LIMIT_BYTES', 262_144, 1_024, 10 * 1_048_576),
     sseHeartbeatMs: integer(merged, 'SSE_HEARTBEAT_MS', 15_000, 100, 300_000),
     maxStreamsPerSession: integer(merged, 'MAX_STREAMS_PER_SESSION', 8, 1, 1_000),

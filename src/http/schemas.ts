@@ -57,6 +57,8 @@ export const TaskView = Type.Object({
       ),
     }),
   ),
+  stillWaitingAfterMs: Type.Integer({ description: 'After this long without an answer the page says the agent is slow (STILL_WAITING_MS).' }),
+  turnTimeoutMs: Type.Integer({ description: 'After this long without an answer the turn is marked failed (TURN_TIMEOUT_MS).' }),
   createdAt: Iso,
   updatedAt: Iso,
 });

@@ -72,6 +72,10 @@ export interface TaskView {
   agentStatus: AgentStatusView | null;
   /** The turns still of interest: the latest ones, oldest first. */
   turns: TurnView[];
+  /** After this long without an answer the page says the agent is slow (STILL_WAITING_MS). */
+  stillWaitingAfterMs: number;
+  /** After this long without an answer the server marks the turn failed (TURN_TIMEOUT_MS). */
+  turnTimeoutMs: number;
   createdAt: string;
   updatedAt: string;
 }

@@ -49,7 +49,7 @@ export async function readAfter(ctx: RelayContext, taskId: string, after: number
   return {
     responses: rows.map(communicationView),
     cursor: last ? last.seq : after,
-    task: await loadTaskView(ctx.store, task, ctx.now()),
+    task: await loadTaskView(ctx, task),
   };
 }
 

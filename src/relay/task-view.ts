@@ -1,17 +1,17 @@
 /** Reads the TaskView of a task from committed data. */
 import type { TaskView } from '../protocol/index.js';
 import type { TaskRecord } from '../store/records.js';
-import type { Store } from '../store/store.js';
+import type { RelayContext } from './context.js';
 import { taskView } from './views.js';
 
 /** How many of the latest turns a TaskView carries. */
 export const TURNS_IN_VIEW = 20;
 
-export async function loadTaskView(store: Store, task: TaskRecord, now: number): Promise<TaskView> {
-  const turns = await store.listRecentTurns(task.id, TURNS_IN_VIEW);
-  const deliveries = await store.listDeliveriesForMessages(
+export async function loadTaskView(ctx: Pick<RelayContext, 'store' | 'config' | 'now'>, task: TaskRecord): Promise<TaskView> {
+  const turns = await ctx.store.listRecentTurns(task.id, TURNS_IN_VIEW);
+  const deliveries = await ctx.store.listDeliveriesForMessages(
     task.id,
     turns.map((t) => t.messageId),
   );
-  return taskView(task, turns, deliveries, now);
+  return taskView(task, turns, deliveries, ctx.now(), ctx.config);
 }

@@ -150,7 +150,7 @@ export async function assignUserMessage(ctx: RelayContext, input: AssignInput): 
   }
   const task = await ctx.store.getTask(outcome.taskId);
   if (task === null) throw new AppError('TASK_NOT_FOUND');
-  return { ...outcome, task: await loadTaskView(ctx.store, task, ctx.now()) };
+  return { ...outcome, task: await loadTaskView(ctx, task) };
 }
 
 export interface CancelInput {
@@ -213,5 +213,5 @@ export async function cancelTurn(ctx: RelayContext, input: CancelInput): Promise
   }
   const task = await ctx.store.getTask(input.taskId);
   if (task === null) throw new AppError('TASK_NOT_FOUND');
-  return loadTaskView(ctx.store, task, ctx.now());
+  return loadTaskView(ctx, task);
 }

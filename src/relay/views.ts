@@ -1,4 +1,5 @@
 /** Store records → wire shapes. The only place that decides what clients see of a row. */
+import type { Config } from '../config.js';
 import type { AgentPublic, Communication, DeliveryView, TaskView, TurnView } from '../protocol/index.js';
 import type { AgentRecord, CommunicationRecord, DeliveryRecord, TaskRecord } from '../store/records.js';
 
@@ -52,6 +53,7 @@ export function taskView(
   turns: readonly CommunicationRecord[],
   deliveries: readonly DeliveryRecord[],
   now: number,
+  limits: Pick<Config, 'stillWaitingMs' | 'turnTimeoutMs'>,
 ): TaskView {
   const byMessage = new Map<string, DeliveryRecord>();
   for (const d of deliveries) byMessage.set(d.messageId, d);
@@ -65,6 +67,8 @@ export function taskView(
       ? { status: task.status as string, text: task.statusText, expiresAt: iso(task.statusExpiresAt as number) }
       : null,
     turns: turns.map((t) => turnView(t, byMessage.get(t.messageId))),
+    stillWaitingAfterMs: limits.stillWaitingMs,
+    turnTimeoutMs: limits.turnTimeoutMs,
     createdAt: iso(task.createdAt),
     updatedAt: iso(task.updatedAt),
   };

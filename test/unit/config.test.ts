@@ -14,6 +14,8 @@ describe('loadConfig', () => {
     assert.equal(config.demo, false);
     assert.equal(config.adminToken, null);
     assert.deepEqual(config.deliveryRetrySchedule, [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000]);
+    assert.equal(config.turnTimeoutMs, 600_000);
+    assert.equal(config.stillWaitingMs, 30_000);
     assert.ok(Object.isFrozen(config));
   });
 
@@ -21,6 +23,10 @@ describe('loadConfig', () => {
     assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database, { kind: 'sqlite', path: ':memory:' });
     assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.db' }).database, { kind: 'sqlite', path: '/tmp/x.db' });
     assert.deepEqual(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db' }).database, { kind: 'postgres', url: 'postgres://u@h:5432/db' });
+  });
+
+  it('reads STILL_WAITING_MS', () => {
+    assert.equal(loadConfig({ STILL_WAITING_MS: '2000' }).stillWaitingMs, 2000);
   });
 
   it('lets the environment override the caller’s defaults', () => {
@@ -38,6 +44,8 @@ describe('loadConfig', () => {
     [{ SQLITE_SYNCHRONOUS: 'OFF' }, /SQLITE_SYNCHRONOUS/],
     [{ DELIVERY_RETRY_SCHEDULE: '5s,soon' }, /DELIVERY_RETRY_SCHEDULE/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ STILL_WAITING_MS: 'soon' }, /STILL_WAITING_MS/],
+    [{ STILL_WAITING_MS: '10' }, /STILL_WAITING_MS/],
   ];
   for (const [env, pattern] of bad) {
     it(`refuses ${JSON.stringify(env)} naming the variable`, () => {

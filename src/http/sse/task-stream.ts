@@ -63,7 +63,7 @@ export class TaskStream {
         const task = await this.ctx.store.getTask(this.taskId);
         if (task && task.version !== this.version) {
           this.version = task.version;
-          const view = await loadTaskView(this.ctx.store, task, this.ctx.now());
+          const view = await loadTaskView(this.ctx, task);
           chunk += `event: task\ndata: ${JSON.stringify(view)}\n\n`;
         }
         if (chunk !== '' && !this.closed) this.res.write(chunk);
