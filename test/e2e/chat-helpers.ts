@@ -69,13 +69,17 @@ export interface ChatRig {
 
 /**
  * The usual fixture of a page test: a real server with one agent and a browser, started before the
- * suite's tests and stopped after them. Call it at the top of a describe block.
+ * suite's tests and stopped after them. Call it at the top of a describe block. `env` sets the
+ * server's configuration (e.g. STILL_WAITING_MS).
  */
-export function chatRig(agentInput: { id: string; name: string; description?: string }): ChatRig {
+export function chatRig(
+  agentInput: { id: string; name: string; description?: string },
+  options: { env?: Record<string, string> } = {},
+): ChatRig {
   const rig = {} as { server: TestServer; browser: Browser; agent: AgentCredentials };
   before(async () => {
     ensurePageBuilt();
-    rig.server = await startServer();
+    rig.server = await startServer({ env: options.env });
     rig.agent = await rig.server.createAgent(agentInput);
     rig.browser = await launchBrowser();
   });

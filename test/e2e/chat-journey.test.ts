@@ -340,10 +340,20 @@ describe('chat page: the journey', { skip: browserSkip() }, () => {
       await page.getByTestId('cancel').click();
       await page.getByTestId('waiting').waitFor({ state: 'detached' });
       await waitForText(page.getByTestId('delivery-state'), 'Canceled');
-      const late = await server.webhook({ taskId, response: 'too late' }, agent.token);
+      const late = await server.webhook({ taskId, response: 'too late', messageId: 'late-after-cancel' }, agent.token);
       assert.equal(late.status, 409);
       const view = await serverView(page, server.url, taskId);
       assert.equal(view.task.turns[0]?.state, 'canceled');
+
+      // Even a fresh read shows no trace of the refused answer.
+      const read = page.waitForResponse((r) => r.url().includes('/api/communications/get-responses'));
+      await page.getByTestId('refresh').click();
+      assert.equal((await read).status(), 200);
+      await page.locator('[data-testid="refresh"][aria-busy="false"]').waitFor();
+      assert.equal(await page.getByTestId('message-agent').count(), 0);
+      assert.equal(await page.locator('[data-message-id="late-after-cancel"]').count(), 0);
+      assert.ok(!(await page.locator('body').innerText()).includes('too late'), 'the late answer is nowhere on the page');
+      await waitForText(page.getByTestId('delivery-state'), 'Canceled');
     } finally {
       await chat.close();
     }
@@ -394,9 +404,35 @@ describe('chat page: the journey', { skip: browserSkip() }, () => {
       await pickAgent(page, other.id);
       await waitForCount(page.getByTestId('message-user'), 0);
       await waitForText(page.getByTestId('task-id'), 'New chat');
+    } finally {
+      await chat.close();
+    }
+  });
+
+  it('a reload starts fresh: no history, and the next message opens a new task', async () => {
+    const chat = await openChat(browser, server.url);
+    try {
+      const { page } = chat;
+      await pickAgent(page, agent.id);
+      await sendMessage(page, 'before the reload');
+      const first = await readTaskId(page);
+      await server.webhook({ taskId: first, response: 'an answer before the reload', messageId: 'before-reload' }, agent.token);
+      await waitForText(page.getByTestId('message-agent'), 'an answer before the reload');
+
       await page.reload();
-      await waitForText(page.getByTestId('task-id'), 'New chat');
+      await pickAgent(page, agent.id);
+      await page.getByRole('heading', { name: 'Start a conversation with Helper' }).waitFor();
+      await waitForText(page.getByTestId('task-id'), 'New chat — the task ID appears with your first message');
       assert.equal(await page.getByTestId('message-user').count(), 0);
+      assert.equal(await page.getByTestId('message-agent').count(), 0);
+      assert.ok(!(await page.locator('body').innerText()).includes('before the reload'));
+
+      await sendMessage(page, 'after the reload');
+      const second = await readTaskId(page);
+      assert.notEqual(second, first, 'a new task');
+      await waitForCount(page.getByTestId('message-user'), 1);
+      await waitForText(page.getByTestId('message-user'), 'after the reload');
+      assert.equal(await page.getByTestId('message-agent').count(), 0);
     } finally {
       await chat.close();
     }

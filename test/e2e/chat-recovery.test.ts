@@ -43,6 +43,9 @@ describe('chat page: server restart', { skip: browserSkip() }, () => {
         await waitForText(page.getByTestId('waiting'), 'Waiting for agent response...');
         await server.kill();
         await waitForText(page.getByTestId('banner'), "Can't reach the server — retrying…", 10_000);
+        // Said in words, not only by the dot's colour.
+        await waitForText(page.getByTestId('transport'), 'Reconnecting…');
+        assert.equal(await page.getByTestId('transport').getAttribute('data-state'), 'offline');
 
         // Written while the server is down: kept, and sent by itself once it is back.
         await sendMessage(page, 'written during the outage');
@@ -68,6 +71,8 @@ describe('chat page: server restart', { skip: browserSkip() }, () => {
           const states = await page.getByTestId('delivery-state').allInnerTexts();
           assert.ok(states.every((s) => !s.startsWith('Not sent') && !s.startsWith('Sending')), states.join(' | '));
         });
+        // Back to normal: the stream is live again; polling rests with nothing awaited.
+        await waitForText(page.getByTestId('transport'), transport === 'sse' ? 'Live · SSE' : 'Idle · Polling 1s');
         assert.deepEqual(chat.pageErrors, []);
       } finally {
         await chat.close();

@@ -51,7 +51,14 @@ export function App(): ReactElement {
         onNewChat={() => newChat(state.agentId)}
         canStartNew={items.length > 0}
       />
-      <TaskBar taskId={state.taskId} mode={chat.mode} live={chat.live} online={online} onRefresh={chat.refresh} />
+      <TaskBar
+        taskId={state.taskId}
+        mode={chat.mode}
+        live={chat.live}
+        listening={chat.listening}
+        online={online}
+        onRefresh={chat.refresh}
+      />
       <Banner offline={!online} onRetryNow={retryNow} error={chat.notice ?? agentsError} onDismiss={chat.dismissNotice} />
       <main className="conversation" ref={scroller} onScroll={scroll.onScroll} tabIndex={-1}>
         <div className="conversation__inner" ref={content}>
@@ -68,6 +75,7 @@ export function App(): ReactElement {
           {pending ? (
             <WaitingIndicator
               pending={pending}
+              slowAfterMs={chat.slowAfterMs}
               gaveUp={chat.gaveUp}
               syncError={state.syncError}
               status={status}

@@ -8,11 +8,12 @@ interface Props {
   taskId: string | null;
   mode: TransportMode;
   live: boolean;
+  listening: boolean;
   online: boolean;
   onRefresh(): Promise<void>;
 }
 
-export function TaskBar({ taskId, mode, live, online, onRefresh }: Props): ReactElement {
+export function TaskBar({ taskId, mode, live, listening, online, onRefresh }: Props): ReactElement {
   const [refreshing, setRefreshing] = useState(false);
   const refresh = (): void => {
     setRefreshing(true);
@@ -22,7 +23,7 @@ export function TaskBar({ taskId, mode, live, online, onRefresh }: Props): React
     <div className="taskbar">
       <TaskId taskId={taskId} />
       <div className="taskbar__status">
-        <TransportIndicator mode={mode} live={live} online={online} />
+        <TransportIndicator mode={mode} live={live} listening={listening} online={online} />
         <button
           type="button"
           className="button button--small"

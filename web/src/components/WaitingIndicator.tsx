@@ -5,18 +5,17 @@ import { useNow } from '../hooks/useNow.js';
 import { formatElapsed } from '../lib/format.js';
 import type { PendingTurn } from '../state/selectors.js';
 
-/** After this long, say that the agent is slow (the spinner alone would look stuck). */
-export const SLOW_AFTER_MS = 30_000;
-
 interface Props {
   pending: PendingTurn;
+  /** After this long, say that the agent is slow (the spinner alone would look stuck). */
+  slowAfterMs: number;
   gaveUp: boolean;
   syncError: string | null;
   status: AgentStatusView | null;
   onCancel(): Promise<void>;
 }
 
-export function WaitingIndicator({ pending, gaveUp, syncError, status, onCancel }: Props): ReactElement {
+export function WaitingIndicator({ pending, slowAfterMs, gaveUp, syncError, status, onCancel }: Props): ReactElement {
   const stopped = gaveUp || syncError !== null;
   const now = useNow(1000, !stopped);
   const elapsed = now - pending.since;
@@ -31,7 +30,8 @@ export function WaitingIndicator({ pending, gaveUp, syncError, status, onCancel 
           </span>
         )}
         <span className="waiting__label">Waiting for agent response...</span>
-        <span className="waiting__elapsed" aria-label={`waited ${formatElapsed(elapsed)}`}>
+        <span className="waiting__elapsed">
+          <span className="sr-only">Waited </span>
           {formatElapsed(elapsed)}
         </span>
         <button type="button" className="waiting__cancel" data-testid="cancel" onClick={() => void onCancel()}>
@@ -45,7 +45,7 @@ export function WaitingIndicator({ pending, gaveUp, syncError, status, onCancel 
         </p>
       ) : gaveUp ? (
         <p className="waiting__note">No answer for a long time, so the page stopped checking. Press Refresh to look again.</p>
-      ) : elapsed >= SLOW_AFTER_MS ? (
+      ) : elapsed >= slowAfterMs ? (
         <p className="waiting__note">Still waiting — the agent is taking longer than usual</p>
       ) : null}
     </div>

@@ -12,10 +12,14 @@ import { useSendQueue } from './useSendQueue.js';
 import { useTaskSync } from './useTaskSync.js';
 
 /**
- * After this long without an answer the polling modes stop by themselves (Refresh still works).
- * The SSE stream costs nothing while idle, so it keeps listening.
+ * 1 s polling stops by itself this long after the server's turn timeout, when the server has
+ * failed the turn and the page has said so (Refresh still works). The stream and long-poll cost
+ * nothing while idle, so they keep listening.
  */
-export const GIVE_UP_AFTER_MS = 10 * 60_000;
+export const GIVE_UP_MARGIN_MS = 60_000;
+/** The server's defaults, until its first task view says otherwise. */
+const DEFAULT_TURN_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_STILL_WAITING_MS = 30_000;
 
 export interface Chat {
   state: ChatState;
@@ -23,8 +27,12 @@ export interface Chat {
   pending: PendingTurn | null;
   /** Waited so long that automatic checking stopped. */
   gaveUp: boolean;
+  /** How long to wait before saying the agent is slow (the server's STILL_WAITING_MS). */
+  slowAfterMs: number;
   mode: TransportMode;
   live: boolean;
+  /** The page should be receiving now: a stream or long-poll is open, or polls run for an answer. */
+  listening: boolean;
   notice: string | null;
   dismissNotice(): void;
   /** Returns false when there was nothing to send. */
@@ -45,12 +53,14 @@ export function useChat(initialAgentId: string | null, preference: { mode: Trans
   useSendQueue(state, dispatch, online, setNotice);
 
   const pending = useMemo(() => pendingTurn(state), [state]);
-  const waitedTooLong = useDeadline(pending ? pending.since + GIVE_UP_AFTER_MS : null);
+  const turnTimeoutMs = state.task?.turnTimeoutMs ?? DEFAULT_TURN_TIMEOUT_MS;
+  const waitedTooLong = useDeadline(pending ? pending.since + turnTimeoutMs + GIVE_UP_MARGIN_MS : null);
+  const active = pending !== null && !waitedTooLong && state.syncError === null;
 
   const { session } = state;
   const sync = useTaskSync({
     taskId: state.taskId,
-    active: pending !== null && !waitedTooLong && state.syncError === null,
+    active,
     preference,
     cursor: () => stateRef.current.cursor,
     version: () => stateRef.current.task?.version ?? null,
@@ -80,7 +90,9 @@ export function useChat(initialAgentId: string | null, preference: { mode: Trans
     }
   }, [taskId, pending, session]);
 
-  const gaveUp = waitedTooLong && sync.mode !== 'sse';
+  const gaveUp = waitedTooLong && sync.mode === 'poll';
+  const listening = state.taskId !== null && state.syncError === null && (sync.mode !== 'poll' || active);
+  const slowAfterMs = state.task?.stillWaitingAfterMs ?? DEFAULT_STILL_WAITING_MS;
   const { refresh: syncRefresh } = sync;
   const refresh = useCallback(async () => {
     try {
@@ -100,5 +112,21 @@ export function useChat(initialAgentId: string | null, preference: { mode: Trans
   const dismissNotice = useCallback(() => setNotice(null), []);
   const items = useMemo(() => timeline(state), [state]);
 
-  return { state, items, pending, gaveUp, mode: sync.mode, live: sync.live, notice, dismissNotice, send, retry, cancel, refresh, newChat };
+  return {
+    state,
+    items,
+    pending,
+    gaveUp,
+    slowAfterMs,
+    mode: sync.mode,
+    live: sync.live,
+    listening,
+    notice,
+    dismissNotice,
+    send,
+    retry,
+    cancel,
+    refresh,
+    newChat,
+  };
 }

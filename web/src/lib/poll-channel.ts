@@ -1,7 +1,8 @@
 /**
- * Fetches get-responses in a loop while an answer is awaited: every second (the spec's polling),
- * or held open by the server (long-poll, `wait=`). Unreachable server: backoff, resume at once
- * when it returns. A fatal 4xx stops the loop.
+ * Fetches get-responses in a loop: every second while an answer is awaited (the spec's polling),
+ * or held open by the server (long-poll, `wait=`), which also runs while idle so a message the
+ * agent sends on its own shows up. Unreachable server: backoff, resume at once when it returns.
+ * A fatal 4xx stops the loop.
  */
 import { ApiError, getResponses, isAbortError } from './api.js';
 import { backoffDelay } from './backoff.js';
@@ -11,6 +12,8 @@ import type { Channel, SyncContext } from './sync-types.js';
 export interface PollOptions {
   /** Long-poll hold in seconds; null for plain polling. */
   waitSeconds: number | null;
+  /** Keep going while no answer is awaited (long-poll), instead of only while one is. */
+  whileIdle: boolean;
   /** Time between the starts of two plain polls. */
   intervalMs: number;
   /**
@@ -29,13 +32,14 @@ export function openPollChannel(ctx: SyncContext, options: PollOptions): Channel
   let stopped = false;
   let running = false;
   let controller = new AbortController();
+  const wanted = (): boolean => !stopped && (active || options.whileIdle);
 
   async function run(): Promise<void> {
     running = true;
     let failures = 0;
     let quickReturns = 0;
     try {
-      while (!stopped && active) {
+      while (wanted()) {
         if (controller.signal.aborted) controller = new AbortController();
         const { signal } = controller;
         const startedAt = performance.now();
@@ -80,10 +84,12 @@ export function openPollChannel(ctx: SyncContext, options: PollOptions): Channel
     }
   }
 
+  if (options.whileIdle) void run();
   return {
     setActive(next) {
       if (stopped || next === active) return;
       active = next;
+      if (options.whileIdle) return;
       if (!active) controller.abort();
       else if (!running) void run();
     },

@@ -10,7 +10,7 @@ import type { Channel, SyncContext, TransportMode } from './sync-types.js';
 export type { TransportMode } from './sync-types.js';
 
 export const TRANSPORT_LABELS: Record<TransportMode, string> = {
-  sse: 'Live (SSE)',
+  sse: 'SSE',
   longpoll: 'Long-poll',
   poll: 'Polling 1s',
 };
@@ -108,6 +108,9 @@ export class TaskSync {
         ? openSseChannel(this.ctx, { onBroken: () => this.#fallBack() })
         : openPollChannel(this.ctx, {
             waitSeconds: mode === 'longpoll' ? LONG_POLL_SECONDS : null,
+            // A held request costs next to nothing, so long-poll also brings proactive messages
+            // while no answer is awaited; 1 s polling runs only while one is (the spec's rule).
+            whileIdle: mode === 'longpoll',
             intervalMs: POLL_INTERVAL_MS,
             onUnsupported: () => this.#fallBack(),
           });
