@@ -1,6 +1,6 @@
 /** What the transports (SSE, long-poll, polling) share with the rest of the page. */
 import type { Communication, TaskView } from '../../../src/protocol/index.js';
-import type { ApiError } from './api.js';
+import type { ApiError } from './errors.js';
 
 export type TransportMode = 'sse' | 'longpoll' | 'poll';
 
