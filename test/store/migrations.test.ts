@@ -1,6 +1,9 @@
 /** Schema creation and durability, on every dialect. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { MIGRATION_LOCK_KEY } from '../../src/store/postgres/migrations.js';
+import { eventually } from '../support/client.js';
 import { DIALECTS } from './dialects.js';
 import { agent, task, userMessage } from './fixtures.js';
 
@@ -26,6 +29,49 @@ for (const dialect of DIALECTS) {
       await store.insertAgent(agent('ag1'));
       for (const s of others) assert.equal((await s.getAgent('ag1'))?.id, 'ag1');
     });
+
+    test(
+      'a start that waits behind the migration lock for longer than the query timeout still migrates',
+      { skip: dialect.name === 'postgres' ? false : 'only PostgreSQL migrates under an advisory lock' },
+      async (t) => {
+        const server = dialect.server();
+        assert.ok(server);
+        const { store } = await dialect.fresh(t, { migrate: false });
+        // Another instance in the middle of a long migration: it holds the lock (advisory locks are
+        // per database, so the fresh schema's migration queues behind it).
+        const other = new pg.Client({ connectionString: server.url });
+        await other.connect();
+        t.after(() => other.end());
+        await other.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+
+        const migrating = store.migrate();
+        const finishedEarly = migrating.then(() => {
+          throw new Error('migrate() finished while the lock was still held');
+        });
+        // The store pool's queries time out after 5 s. Wait until PostgreSQL shows the migration
+        // blocked on the lock for longer than that; a migration that gave up rejects the race.
+        const blockedPastTimeout = eventually(async () => {
+          const { rows } = await other.query<{ n: number }>(
+            `SELECT COUNT(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND NOT l.granted AND l.classid::bigint * 4294967296 + l.objid::bigint = $1
+               AND a.query_start < now() - interval '7 seconds'`,
+            [MIGRATION_LOCK_KEY],
+          );
+          assert.equal(rows[0]?.n, 1, 'the migration is waiting for the lock');
+        }, 30_000, 200);
+        await Promise.race([finishedEarly, blockedPastTimeout]);
+
+        await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+        await migrating;
+        await store.insertAgent(agent('ag1'));
+        assert.equal((await store.getAgent('ag1'))?.id, 'ag1');
+        // The migration's own connection is closed again: only the pool and ours remain.
+        const { rows } = await other.query<{ n: number }>(
+          "SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = 'webhook-chat-migrate'",
+        );
+        assert.equal(rows[0]?.n, 0);
+      },
+    );
 
     test('ping answers on a live store', async (t) => {
       const { store } = await dialect.fresh(t);

@@ -3,7 +3,8 @@
  * append a new one. The schema mirrors the SQLite one: times are BIGINT epoch milliseconds, ids are
  * TEXT with the "C" collation so that they sort bytewise, as in SQLite.
  */
-import type { PoolClient } from 'pg';
+import pg from 'pg';
+import type { ClientBase } from 'pg';
 
 export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
@@ -90,10 +91,45 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
  * queue behind each other here, and the later ones then find nothing left to do.
  * ASCII "wchat" as a number; any constant works as long as it never changes.
  */
-const MIGRATION_LOCK_KEY = 0x7763686174;
+export const MIGRATION_LOCK_KEY = 0x7763686174;
+
+/**
+ * Session limits of the migration connection. Waiting behind another instance's migration, or
+ * running a slow one (an index on a large table), may take minutes, so the store pool's 5 s query
+ * timeout must not apply; but a start stuck behind a lock that is never released should still fail
+ * in the end rather than hang. Set explicitly, so a low default of the database role cannot cut a
+ * migration short either.
+ */
+const MIGRATION_STATEMENT_TIMEOUT = '15min';
+const MIGRATION_LOCK_TIMEOUT = '15min';
+
+/** Where to connect for migrations: the store's connection settings, without its pool limits. */
+export interface MigrationConnection {
+  connectionString?: string | undefined;
+  connectionTimeoutMillis?: number | undefined;
+}
+
+/**
+ * Migrates on a connection of its own, outside the store's pool (so it has no query timeout and
+ * takes no pool slot), and closes it afterwards.
+ */
+export async function migrateDatabase(connection: MigrationConnection): Promise<void> {
+  const client = new pg.Client({ ...connection, keepAlive: true, application_name: 'webhook-chat-migrate' });
+  // A connection that dies between queries is reported by the next query; unheard, the 'error'
+  // event would crash the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query(`SET statement_timeout = '${MIGRATION_STATEMENT_TIMEOUT}'`);
+    await client.query(`SET lock_timeout = '${MIGRATION_LOCK_TIMEOUT}'`);
+    await applyMigrations(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 /** Applies every migration newer than the database's version, each in its own transaction. */
-export async function applyMigrations(client: PoolClient): Promise<void> {
+async function applyMigrations(client: ClientBase): Promise<void> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   try {
     await client.query(

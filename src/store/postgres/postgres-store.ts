@@ -23,7 +23,7 @@ import type {
   TaskSummaryRecord,
 } from '../records.js';
 import { isRetryableConflict, isUnavailable, translateError } from './errors.js';
-import { applyMigrations } from './migrations.js';
+import { migrateDatabase } from './migrations.js';
 import { PostgresTx } from './postgres-tx.js';
 import { first, run } from './query.js';
 import { PG_TYPES, setClause, toAgent, toCommunication, toDelivery, toTask } from './rows.js';
@@ -69,13 +69,15 @@ export class PostgresStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    await this.withClient(async (client) => {
-      try {
-        await applyMigrations(client);
-      } catch (error) {
-        throw translateError(error);
-      }
-    });
+    if (this.closed) throw new Error('store is closed');
+    // Not on a pooled client: the pool's query timeout would fail a start that waits more than a
+    // few seconds behind another instance's migration.
+    const { connectionString, connectionTimeoutMillis } = this.pool.options;
+    try {
+      await migrateDatabase({ connectionString, connectionTimeoutMillis });
+    } catch (error) {
+      throw translateError(error);
+    }
   }
 
   async ping(): Promise<void> {
