@@ -38,6 +38,17 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly databaseDuration = new Histogram({
+    name: 'database_query_duration_seconds',
+    help: 'Store call latency by operation: "transaction" (one commit, queueing included) or the read or write method called, such as getTask or claimDeliveries.',
+    labelNames: ['operation'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  /** Records one store call; give it to timedStore (see openStore). */
+  readonly timeStore = (operation: string, seconds: number): void => {
+    this.databaseDuration.observe({ operation }, seconds);
+  };
   private sources: MetricsSources | null = null;
 
   constructor() {

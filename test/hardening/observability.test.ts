@@ -95,6 +95,23 @@ describe('metrics and health', () => {
     assert.equal(value('webhook_results_total', { outcome: 'rejected_signature_invalid' }), 1);
   });
 
+  it('times real store calls: a webhook adds a transaction and reads to database_query_duration_seconds', async () => {
+    const taskId = (await page.send(pushAgent.id, 'time me')).body.taskId;
+    const count = (samples: Awaited<ReturnType<typeof scrape>>['samples'], operation: (op: string) => boolean): number =>
+      samples
+        .filter((s) => s.name === 'database_query_duration_seconds_count' && operation(s.labels.operation ?? ''))
+        .reduce((sum, s) => sum + s.value, 0);
+    const before = (await scrape(server)).samples;
+    assert.equal((await server.webhook({ taskId, response: 'timed' }, pushAgent.token)).status, 200);
+    const after = (await scrape(server)).samples;
+    const transaction = (op: string): boolean => op === 'transaction';
+    assert.ok(count(after, transaction) > count(before, transaction), 'the webhook\'s commit is timed');
+    const reads = (op: string): boolean => op !== '' && op !== 'transaction';
+    assert.ok(count(after, reads) > count(before, reads), 'the webhook\'s reads are timed');
+    const buckets = after.filter((s) => s.name === 'database_query_duration_seconds_bucket' && s.labels.operation === 'transaction');
+    assert.ok(buckets.some((b) => b.labels.le === '+Inf' && b.value >= 1), 'a +Inf bucket for transaction');
+  });
+
   it('has request latency histograms per route', async () => {
     const { samples } = await scrape(server);
     for (const route of [WEBHOOK, '/api/tasks/assign-user-task', '/healthz']) {

@@ -1,0 +1,42 @@
+/**
+ * A Store that times every call of the store it wraps, for the database latency histogram. It
+ * knows nothing of any dialect: it sits in front of whichever store was opened.
+ *
+ * It is a Proxy rather than a class listing each method, so a method added to Store is timed
+ * without anyone remembering to add it here.
+ */
+import type { Store } from '../store/store.js';
+
+/** Told how long one store call took, success or failure, in seconds. */
+export type StoreTimer = (operation: string, seconds: number) => void;
+
+/** Lifecycle calls, not work: `ping` has its own scrape-time gauge. */
+const UNTIMED = new Set<PropertyKey>(['migrate', 'close', 'ping']);
+
+export function timedStore(store: Store, observe: StoreTimer): Store {
+  const wrappers = new Map<PropertyKey, unknown>();
+  return new Proxy(store, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== 'function') return value;
+      let wrapper = wrappers.get(key);
+      if (wrapper === undefined) {
+        const method = value as (...args: unknown[]) => unknown;
+        wrapper = UNTIMED.has(key) || typeof key !== 'string'
+          ? method.bind(target)
+          : (...args: unknown[]): unknown => {
+              const start = process.hrtime.bigint();
+              const done = (): void => observe(key, Number(process.hrtime.bigint() - start) / 1e9);
+              const result = method.apply(target, args);
+              if (!(result instanceof Promise)) {
+                done();
+                return result;
+              }
+              return result.finally(done);
+            };
+        wrappers.set(key, wrapper);
+      }
+      return wrapper;
+    },
+  });
+}
