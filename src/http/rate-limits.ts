@@ -21,7 +21,9 @@ export function agentRateLimit(ctx: RelayContext): RouteLimit {
       const token = bearerToken(request);
       if (token) return `agent:${sha256(token)}`;
       const id = request.headers['webhook-id'];
-      // Signed requests are keyed per caller address until the signature names the agent.
+      // Signed requests are keyed per caller address: this runs before the body is read, and the
+      // agent is proven only once the signature is checked. Keying by the agent named in the body
+      // would let forged requests use up that agent's budget (docs/operating.md, Limits).
       return typeof id === 'string' ? `signed:${request.ip}` : `anon:${request.ip}`;
     },
   };

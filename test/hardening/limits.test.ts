@@ -12,6 +12,13 @@ import { errorCodeOf, fingerprint, openReadOnly, openSse, parseMetrics, rawReque
 
 const LIMIT = 5;
 
+function assertLimited(response: Response, text: string): void {
+  assert.equal(response.status, 429, text);
+  assert.equal(errorCodeOf(text), 'RATE_LIMITED', text);
+  const retryAfter = Number(response.headers.get('retry-after'));
+  assert.ok(Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 60, `Retry-After: ${response.headers.get('retry-after')}`);
+}
+
 describe('rate limits', () => {
   let server: TestServer;
   let db: Database.Database;
@@ -32,13 +39,6 @@ describe('rate limits', () => {
     db?.close();
     await server?.stop();
   });
-
-  function assertLimited(response: Response, text: string): void {
-    assert.equal(response.status, 429, text);
-    assert.equal(errorCodeOf(text), 'RATE_LIMITED', text);
-    const retryAfter = Number(response.headers.get('retry-after'));
-    assert.ok(Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 60, `Retry-After: ${response.headers.get('retry-after')}`);
-  }
 
   it('limits each agent token on the webhook on its own, and a limited request stores nothing', async () => {
     for (let i = 0; i < LIMIT; i++) assert.equal((await server.webhook({ taskId: firstTask, response: `a${i}`, final: false }, first.token)).status, 200);
@@ -86,6 +86,68 @@ describe('rate limits', () => {
     const theirs = await other.send(first.id, 'theirs');
     assert.equal(theirs.status, 201);
     assert.equal((await other.responses(theirs.body.taskId)).status, 200);
+  });
+
+  it('limits the agent list (a page endpoint) per session, and per address before a session exists', async () => {
+    /** Calls until the first 429 (or 3 × LIMIT calls); returns how many were allowed and the 429. */
+    async function untilLimited(call: () => Promise<Response>): Promise<{ allowed: number; last: Response }> {
+      let allowed = 0;
+      for (let i = 0; i < 3 * LIMIT; i++) {
+        const response = await call();
+        if (response.status === 429) return { allowed, last: response };
+        assert.equal(response.status, 200);
+        await response.arrayBuffer();
+        allowed++;
+      }
+      assert.fail(`no 429 after ${allowed} calls`);
+    }
+    const page = new Session(server.url);
+    // The chat page's first call has no cookie yet: it counts for the address and starts the session.
+    assert.equal((await page.request('GET', '/api/agents')).status, 200);
+    const mine = await untilLimited(() => page.request('GET', '/api/agents'));
+    assert.equal(mine.allowed, LIMIT);
+    assertLimited(mine.last, await mine.last.text());
+    // Another session is not affected (its first call is the address's second).
+    const other = new Session(server.url);
+    assert.equal((await other.request('GET', '/api/agents')).status, 200);
+    assert.equal((await other.request('GET', '/api/agents')).status, 200);
+    // A client that never keeps the cookie gets the address's budget, of which two calls are gone.
+    const cookieless = await untilLimited(() => fetch(`${server.url}/api/agents`));
+    assert.equal(cookieless.allowed, LIMIT - 2);
+    assertLimited(cookieless.last, await cookieless.last.text());
+  });
+});
+
+describe('signed webhooks are limited per caller address', () => {
+  let server: TestServer;
+  let db: Database.Database;
+
+  before(async () => {
+    server = await startServer({ env: { RATE_LIMIT_AGENT_PER_MINUTE: String(LIMIT) } });
+    db = openReadOnly(server.databaseUrl);
+  });
+  after(async () => {
+    db?.close();
+    await server?.stop();
+  });
+
+  // The limiter runs before the body is read, when a signed request names no agent yet (see
+  // docs/operating.md, Limits): two agents signing from one address share one budget, while
+  // bearer tokens keep their own.
+  it('shares one budget between the agents signing from one address; bearer tokens keep their own', async () => {
+    const [one, two] = [await server.createAgent({ name: 'One' }), await server.createAgent({ name: 'Two' })];
+    const taskOf = async (agent: AgentCredentials): Promise<string> => (await new Session(server.url).send(agent.id, 'hi')).body.taskId;
+    const [taskOne, taskTwo] = [await taskOf(one), await taskOf(two)];
+    const signed = (agent: AgentCredentials, taskId: string, i: number): Promise<Response> => {
+      const body = JSON.stringify({ taskId, response: `signed ${i}`, final: false });
+      return fetch(`${server.url}/api/communications/webhook-response`, { method: 'POST', headers: signedHeaders(agent.signingSecret, `wh_shared_${agent.id}_${i}`, body), body });
+    };
+    for (let i = 0; i < LIMIT; i++) assert.equal((await signed(one, taskOne, i)).status, 200);
+    const before = fingerprint(db);
+    const limited = await signed(two, taskTwo, 0);
+    assertLimited(limited, await limited.text());
+    assert.equal(fingerprint(db), before, 'a limited request stores nothing');
+    assert.equal((await server.webhook({ taskId: taskTwo, response: 'by bearer', final: false }, two.token)).status, 200);
   });
 });
 

@@ -6,6 +6,7 @@ import { createAgent, rotateAgentCredentials } from '../../relay/agents.js';
 import type { RelayContext } from '../../relay/context.js';
 import { agentPublicView } from '../../relay/views.js';
 import { ensureSession, requireAdmin } from '../auth.js';
+import { sessionRateLimit } from '../rate-limits.js';
 import { AgentCredentials, AgentIdParams, AgentPublic, CreateAgentBody, ErrorBody, UpdateAgentBody } from '../schemas.js';
 
 const admin = { security: [{ adminToken: [] }] };
@@ -15,11 +16,13 @@ export function agentRoutes(ctx: RelayContext): FastifyPluginAsyncTypebox {
     app.get(
       '/api/agents',
       {
+        // A page endpoint like the others; a first visit has no cookie yet and counts per IP.
+        config: { rateLimit: sessionRateLimit(ctx) },
         schema: {
           tags: ['agents'],
           summary: 'List agents (public fields only)',
           description: 'Also starts the browser session (cookie) if there is none, so a first message can be retried safely.',
-          response: { 200: Type.Object({ success: Type.Literal(true), agents: Type.Array(AgentPublic) }) },
+          response: { 200: Type.Object({ success: Type.Literal(true), agents: Type.Array(AgentPublic) }), '4xx': ErrorBody },
         },
       },
       async (request, reply) => {
