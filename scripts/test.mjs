@@ -3,7 +3,7 @@
 // Suites that need Chromium or PostgreSQL run when they are present; REQUIRE_BROWSER=1 and
 // REQUIRE_POSTGRES=1 turn a missing one into a failure.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +31,19 @@ function testFiles(dir) {
   return out.sort();
 }
 
+/**
+ * The PostgreSQL binaries the test harness would use (test/support/postgres.ts): POSTGRES_BIN when
+ * set, otherwise the highest /usr/lib/postgresql/<version>/bin. Null when there are none.
+ */
+function findPostgresBin() {
+  const usable = (dir) => ['initdb', 'pg_ctl'].every((tool) => existsSync(join(dir, tool)));
+  if (process.env.POSTGRES_BIN) return usable(process.env.POSTGRES_BIN) ? process.env.POSTGRES_BIN : null;
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  return versions.map((v) => join(root, v, 'bin')).find(usable) ?? null;
+}
+
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 if (!quick) {
   run('build the chat page', npx, ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
@@ -42,10 +55,11 @@ const files = only.length > 0 ? only : testFiles(join(root, 'test'));
 // The API suite runs a second time against PostgreSQL (same tests, other dialect) when PostgreSQL
 // is there; under REQUIRE_POSTGRES=1 its absence fails that run.
 const apiFiles = only.length > 0 ? [] : testFiles(join(root, 'test', 'api'));
-const postgresBins = spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb'], { stdio: 'ignore' }).status === 0;
-const withPostgres = apiFiles.length > 0 && (postgresBins || process.env.REQUIRE_POSTGRES === '1');
+const postgresBin = findPostgresBin();
+const withPostgres = apiFiles.length > 0 && (postgresBin !== null || process.env.REQUIRE_POSTGRES === '1');
 if (apiFiles.length > 0 && !withPostgres) {
-  process.stdout.write('\n(PostgreSQL not found: the API suite runs on SQLite only; set REQUIRE_POSTGRES=1 to make this a failure)\n');
+  const where = process.env.POSTGRES_BIN ? `POSTGRES_BIN=${process.env.POSTGRES_BIN} has no initdb and pg_ctl` : 'no initdb and pg_ctl in /usr/lib/postgresql/*/bin and POSTGRES_BIN is not set';
+  process.stdout.write(`\n⚠ Skipping the API suite on PostgreSQL (${where}): it runs on SQLite only. Set REQUIRE_POSTGRES=1 to make this a failure.\n`);
 }
 const testArgs = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000'];
 const started = Date.now();
@@ -53,7 +67,7 @@ const results = [];
 const sqlite = spawnSync(process.execPath, [...testArgs, ...files], { cwd: root, stdio: 'inherit', env: process.env });
 results.push(['all suites (API on SQLite)', sqlite.status]);
 if (withPostgres) {
-  process.stdout.write(`\n▶ API suite on PostgreSQL (${apiFiles.length} files)\n`);
+  process.stdout.write(`\n▶ API suite on PostgreSQL (${apiFiles.length} files${postgresBin ? `, binaries in ${postgresBin}` : ''})\n`);
   const pg = spawnSync(process.execPath, [...testArgs, ...apiFiles], { cwd: root, stdio: 'inherit', env: { ...process.env, TEST_DATABASE: 'postgres' } });
   results.push(['API suite on PostgreSQL', pg.status]);
 }

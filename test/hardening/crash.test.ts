@@ -11,9 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import type { AgentCredentials } from '../../src/protocol/index.js';
 import { Session } from '../support/client.js';
 import { startServer, type TestServer } from '../support/server.js';
-import { openReadOnly, prng, sqlitePath } from './helpers.js';
+import { openReadOnly, prng, runLength, sqlitePath } from './helpers.js';
 
-const ITERATIONS = Number(process.env.CRASH_ITERATIONS ?? 6);
+/** CRASH_ITERATIONS lengthens the run; the proof needs at least 5 crashes. */
+const ITERATIONS = runLength(process.env.CRASH_ITERATIONS, 6, 5);
 const SENDERS = 8;
 const TASKS = 4;
 const SEED = Number(process.env.HARDENING_SEED ?? 20261125);

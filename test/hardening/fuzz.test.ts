@@ -4,17 +4,18 @@
 // `{ success: false, error: { code, message } }`; a rejected request stores nothing and changes
 // nothing (row counts and a fingerprint of task, turn and agent state are equal before and after,
 // read from the SQLite file); a JSON body over the limit is 413; and the server stays up.
-// FUZZ_SEED and FUZZ_REQUESTS reproduce or lengthen a run.
+// FUZZ_SEED and FUZZ_REQUESTS reproduce or lengthen a run (never below 2,000 requests).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Database from 'better-sqlite3';
 import type { AgentCredentials } from '../../src/protocol/index.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { generate, serialize, type FuzzRequest, type FuzzWorld } from './fuzz-cases.js';
-import { errorCodeOf, fingerprint, openReadOnly, parseMetrics, prng, rawRequest } from './helpers.js';
+import { errorCodeOf, fingerprint, openReadOnly, parseMetrics, prng, rawRequest, runLength } from './helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 7_2026);
-const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2400);
+/** FUZZ_REQUESTS lengthens the run; the proof needs at least 2,000 requests. */
+const REQUESTS = runLength(process.env.FUZZ_REQUESTS, 2400, 2000);
 const BODY_LIMIT = 262_144;
 
 /** Answers that Node's HTTP parser or Fastify's router write before our error handler runs. */

@@ -7,6 +7,16 @@ import { connect } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import Database from 'better-sqlite3';
 
+/**
+ * A run length from an environment variable: `fallback` when it is unset or not a number, and
+ * never below `minimum`, the count the proof promises. Setting it lower cannot quietly shorten
+ * the proof; use it to lengthen a run.
+ */
+export function runLength(value: string | undefined, fallback: number, minimum: number): number {
+  const parsed = value === undefined || value.trim() === '' ? NaN : Math.floor(Number(value));
+  return Math.max(minimum, Number.isFinite(parsed) ? parsed : fallback);
+}
+
 /** The file behind a `sqlite:PATH` DATABASE_URL. */
 export function sqlitePath(databaseUrl: string): string {
   if (!databaseUrl.startsWith('sqlite:')) throw new Error(`not a SQLite URL: ${databaseUrl}`);

@@ -1,0 +1,65 @@
+/**
+ * The SQLite store's durability, as the server opens it (config → openStore): WAL, and FULL by
+ * default, so an acknowledged write survives power loss and not only a crash of the process;
+ * NORMAL only when SQLITE_SYNCHRONOUS asks for it.
+ *
+ * FULL can be had two ways, and this accepts either: SQLite's own `synchronous=FULL` on the writer
+ * connection, or the writer at NORMAL with the store fsyncing the WAL after each group commit,
+ * before its callers hear "committed" (what SqliteStore does now, to keep fsync off the event
+ * loop).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import Database from 'better-sqlite3';
+import { loadConfig } from '../../src/config.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
+
+/** PRAGMA synchronous answers a number. */
+const SQLITE = { NORMAL: 1, FULL: 2 } as const;
+
+/** Opens the store exactly as the server does, on a fresh file, with this environment. */
+async function open(t: TestContext, env: Record<string, string> = {}): Promise<{ store: Store; path: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'webhook-chat-durability-'));
+  const path = join(dir, 'chat.db');
+  const store = await openStore(loadConfig({ DATABASE_URL: `sqlite:${path}`, ...env }));
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { store, path };
+}
+
+/**
+ * How durable the store's commits are, and its writer's journal mode. `synchronous` belongs to a
+ * connection, so no second connection can see it, and whether the store fsyncs the WAL itself is
+ * its own business: this reads both white-box (SqliteStore keeps them private).
+ */
+function durability(store: Store): { synchronous: 'FULL' | 'NORMAL' | 'OFF'; journalMode: unknown } {
+  const inside = store as unknown as { writer?: Database.Database; walPath?: string | null };
+  assert.ok(inside.writer instanceof Database, 'the SQLite store keeps its writer connection in `writer`');
+  const level = inside.writer.pragma('synchronous', { simple: true });
+  const storeSyncsWal = typeof inside.walPath === 'string';
+  const synchronous = level === SQLITE.FULL || (level === SQLITE.NORMAL && storeSyncsWal) ? 'FULL' : level === SQLITE.NORMAL ? 'NORMAL' : 'OFF';
+  return { synchronous, journalMode: inside.writer.pragma('journal_mode', { simple: true }) };
+}
+
+describe('SQLite durability settings', () => {
+  test('by default commits are FULL-durable, in WAL mode', async (t) => {
+    const { store, path } = await open(t);
+    assert.equal(store.dialect, 'sqlite');
+    assert.deepEqual(durability(store), { synchronous: 'FULL', journalMode: 'wal' });
+    // WAL is a property of the file: a separate read-only connection sees it too.
+    const second = new Database(path, { readonly: true, fileMustExist: true });
+    t.after(() => second.close());
+    assert.equal(second.pragma('journal_mode', { simple: true }), 'wal');
+  });
+
+  test('SQLITE_SYNCHRONOUS=normal selects NORMAL (no fsync per commit), still in WAL mode', async (t) => {
+    const { store } = await open(t, { SQLITE_SYNCHRONOUS: 'normal' });
+    assert.deepEqual(durability(store), { synchronous: 'NORMAL', journalMode: 'wal' });
+  });
+});
