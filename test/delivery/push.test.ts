@@ -94,31 +94,32 @@ test('an agent that fails, then recovers, gets the same webhook-id each time and
 
 test('the worker waits the scheduled backoff between attempts, and shows when the next one is due', async (t) => {
   const schedule = [300, 600, 900];
-  const { server, agentServer, agent, session } = await pushRig(t, { env: { DELIVERY_RETRY_SCHEDULE: schedule.map((ms) => `${ms}ms`).join(',') } });
+  // A generous timeout: on a loaded machine a slow answer must not turn into a different error.
+  const env = { DELIVERY_RETRY_SCHEDULE: schedule.map((ms) => `${ms}ms`).join(','), DELIVERY_TIMEOUT_MS: '10000' };
+  const { server, agentServer, agent, session } = await pushRig(t, { env });
   agentServer.script.push({ status: 500 }, { status: 502 }, { status: 500 });
   const sent = await session.send(agent.id, 'Patience');
   const taskId = sent.body.taskId;
 
-  // Watch the delivery until it lands, as the operator and the person see it.
-  interface Seen { asked: number; attempts: number; state: string; next: number; lastError: string | null; pageNext: number; pageError: string | null }
-  const seen: Seen[] = [];
-  await eventually(async () => {
-    const asked = Date.now();
-    const [record] = await deliveriesOf(server, taskId);
-    const delivery = (await session.responses(taskId)).body.task.turns[0]?.delivery as { nextAttemptAt?: string | null; lastError: string | null } | undefined;
-    if (record?.state === 'retrying') {
-      seen.push({
-        asked,
-        attempts: record.attempts,
-        state: record.state,
-        next: Date.parse(String(record.nextAttemptAt)),
-        lastError: record.lastError,
-        pageNext: Date.parse(String(delivery?.nextAttemptAt)),
-        pageError: delivery?.lastError ?? null,
-      });
-    }
-    assert.equal(record?.state, 'delivered');
-  }, 10_000);
+  // Watch the delivery until it lands, as the operator and as the person see it, each on its own.
+  interface Seen { asked: number; attempts: number; next: number; lastError: string | null }
+  type Read = () => Promise<{ state?: string; attempts?: number; nextAttemptAt?: string | null; lastError?: string | null } | undefined>;
+  const watch = async (read: Read): Promise<Seen[]> => {
+    const seen: Seen[] = [];
+    await eventually(async () => {
+      const asked = Date.now();
+      const delivery = await read();
+      if (delivery?.state === 'retrying') {
+        seen.push({ asked, attempts: Number(delivery.attempts), next: Date.parse(String(delivery.nextAttemptAt)), lastError: delivery.lastError ?? null });
+      }
+      assert.equal(delivery?.state, 'delivered');
+    }, 10_000);
+    return seen;
+  };
+  const views = await Promise.all([
+    watch(async () => (await deliveriesOf(server, taskId))[0]),
+    watch(async () => (await session.responses(taskId)).body.task.turns[0]?.delivery ?? undefined),
+  ]);
 
   const received = receivedFor(agentServer, taskId);
   assert.equal(received.length, 4, 'three failures, then one success');
@@ -128,18 +129,20 @@ test('the worker waits the scheduled backoff between attempts, and shows when th
     const gap = next.at - failed.at;
     assert.ok(gap >= base * (1 - JITTER), `attempt ${i + 2} came ${gap} ms after attempt ${i + 1}; the schedule says ${base} ms ±${JITTER * 100}%`);
 
-    // While it waited, the API said when the next attempt was due (in the future) and why.
-    const waiting = seen.filter((s) => s.attempts === i + 1);
-    assert.ok(waiting.length > 0, `the retrying state after attempt ${i + 1} was observed`);
-    // Only the first reads are sure to come before it is due (then it is sent, still "retrying").
-    assert.ok(waiting.some((s) => s.next > s.asked), `nextAttemptAt was never in the future: ${JSON.stringify(waiting)}`);
-    for (const s of waiting) {
-      assert.ok(s.next >= failed.at + base * (1 - JITTER), 'nextAttemptAt is at least the scheduled wait after the failure');
-      assert.ok(s.next <= failed.at + base * (1 + JITTER) + 1000, 'nextAttemptAt is about the scheduled wait after the failure');
-      assert.equal(s.lastError, i === 1 ? 'HTTP 502' : 'HTTP 500');
-      assert.equal(s.pageNext, s.next, 'the chat page shows the same next attempt');
-      assert.equal(s.pageError, s.lastError);
+    // While it waited, the admin API and the chat page said when the next attempt was due, and why.
+    for (const [v, seen] of ['admin API', 'chat page'].entries()) {
+      for (const s of (views[v] as Seen[]).filter((o) => o.attempts === i + 1)) {
+        assert.ok(s.next >= failed.at + base * (1 - JITTER), `${seen}: nextAttemptAt is at least the scheduled wait after the failure`);
+        assert.ok(s.next <= failed.at + base * (1 + JITTER) + 1000, `${seen}: nextAttemptAt is about the scheduled wait after the failure`);
+        assert.equal(s.lastError, i === 1 ? 'HTTP 502' : 'HTTP 500', seen);
+      }
     }
+  }
+  // A read soon after a failure sees the next attempt in the future. (Later reads may not: once it
+  // is due it is being sent, and still "retrying".) On a loaded machine a round may pass unseen.
+  for (const [v, seen] of ['admin API', 'chat page'].entries()) {
+    const observed = views[v] as Seen[];
+    assert.ok(observed.some((s) => s.next > s.asked), `${seen}: nextAttemptAt was never in the future: ${JSON.stringify(observed)}`);
   }
 });
 
