@@ -84,9 +84,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerJsonBody(app);
   registerErrorHandler(app);
 
-  const store = options.store ?? (await openStore(config, (error) => app.log.warn({ error: { message: error.message, code: (error as { code?: string }).code } }, 'database connection')));
-  const broker = options.broker ?? (await openBroker(config, app.log));
   const metrics = new Metrics();
+  const store = options.store ?? (await openStore(config, (error) => app.log.warn({ error: { message: error.message, code: (error as { code?: string }).code } }, 'database connection'), metrics.timeStore));
+  const broker = options.broker ?? (await openBroker(config, app.log));
   const shutdown = new AbortController();
   metrics.attach({ outboxBacklog: () => store.countPendingDeliveries(), pingDatabase: () => store.ping() });
   const ctx: RelayContext = {
@@ -117,7 +117,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     );
   });
 
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   await app.register(cookie);
   await app.register(rateLimit, {
     global: false,
