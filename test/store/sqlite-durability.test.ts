@@ -16,10 +16,8 @@ import { describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/open-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-
-/** PRAGMA synchronous answers a number. */
-const SQLITE = { NORMAL: 1, FULL: 2 } as const;
 
 /** Opens the store exactly as the server does, on a fresh file, with this environment. */
 async function open(t: TestContext, env: Record<string, string> = {}): Promise<{ store: Store; path: string }> {
@@ -33,18 +31,11 @@ async function open(t: TestContext, env: Record<string, string> = {}): Promise<{
   return { store, path };
 }
 
-/**
- * How durable the store's commits are, and its writer's journal mode. `synchronous` belongs to a
- * connection, so no second connection can see it, and whether the store fsyncs the WAL itself is
- * its own business: this reads both white-box (SqliteStore keeps them private).
- */
-function durability(store: Store): { synchronous: 'FULL' | 'NORMAL' | 'OFF'; journalMode: unknown } {
-  const inside = store as unknown as { writer?: Database.Database; walPath?: string | null };
-  assert.ok(inside.writer instanceof Database, 'the SQLite store keeps its writer connection in `writer`');
-  const level = inside.writer.pragma('synchronous', { simple: true });
-  const storeSyncsWal = typeof inside.walPath === 'string';
-  const synchronous = level === SQLITE.FULL || (level === SQLITE.NORMAL && storeSyncsWal) ? 'FULL' : level === SQLITE.NORMAL ? 'NORMAL' : 'OFF';
-  return { synchronous, journalMode: inside.writer.pragma('journal_mode', { simple: true }) };
+/** The store's own account of its durability (SqliteStore.durability). */
+function durability(store: Store): { synchronous: 'FULL' | 'NORMAL'; journalMode: string } {
+  assert.ok(store instanceof SqliteStore, 'the server opened a SQLite store');
+  const { synchronous, journalMode } = store.durability();
+  return { synchronous, journalMode };
 }
 
 describe('SQLite durability settings', () => {
@@ -52,6 +43,8 @@ describe('SQLite durability settings', () => {
     const { store, path } = await open(t);
     assert.equal(store.dialect, 'sqlite');
     assert.deepEqual(durability(store), { synchronous: 'FULL', journalMode: 'wal' });
+    // FULL is kept by the store fsyncing the WAL itself, with SQLite's own per-commit fsync off.
+    assert.equal((store as SqliteStore).durability().storeSyncsWal, true);
     // WAL is a property of the file: a separate read-only connection sees it too.
     const second = new Database(path, { readonly: true, fileMustExist: true });
     t.after(() => second.close());
