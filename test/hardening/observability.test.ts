@@ -82,7 +82,7 @@ describe('metrics and health', () => {
     // Refusals decided before the handler runs are counted too.
     const bearer = { authorization: `Bearer ${pushAgent.token}`, 'content-type': 'application/json' };
     assert.equal((await fetch(`${server.url}${WEBHOOK}`, { method: 'POST', headers: bearer, body: '{"taskId":' })).status, 400);
-    assert.equal((await fetch(`${server.url}${WEBHOOK}`, { method: 'POST', headers: bearer, body: JSON.stringify({ taskId: 'nope', response: 'x' }) })).status, 400);
+    assert.equal((await fetch(`${server.url}${WEBHOOK}`, { method: 'POST', headers: bearer, body: JSON.stringify({ taskId: 'not a task id!', response: 'x' }) })).status, 400);
     assert.equal((await fetch(`${server.url}${WEBHOOK}`, { method: 'POST', headers: bearer, body: JSON.stringify({ taskId, response: 'x'.repeat(300_000) }) })).status, 413);
     const { value } = await scrape(server);
     assert.equal(value('webhook_results_total', { outcome: 'rejected_invalid_json' }), 1);
