@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { DriveResult } from './clients/driver.js';
 import type { ReaderMode, ReaderStats } from './clients/readers.js';
 import { cpuDuring, settledRss } from './support/proc-stats.js';
-import { collectGarbage, probePreload, tempDir, type Managed } from './support/processes.js';
+import { childFileLimit, collectGarbage, probePreload, tempDir, type Managed } from './support/processes.js';
 import { fmt, ratio, type Bench, type Figure } from './support/report.js';
 import { spawnWorker, type Worker } from './support/rpc.js';
 import { openSeedStore, seedAgent, seedTasks } from './support/seed.js';
@@ -88,6 +88,11 @@ export const idleReaders: Bench = async ({ quick, log }) => {
   const count = quick ? 1000 : 10_000;
   const windowMs = quick ? 2000 : 10_000;
   const rate = 200;
+  // Each process holds `count` sockets plus its own files; see spawnTs for how the limit is raised.
+  const fileLimit = childFileLimit();
+  if (fileLimit < count + 1000) {
+    return { figures: [], notes: [], skipped: `the open-file hard limit is ${fileLimit}; ${count} readers need ${count + 1000} (raise it with ulimit -Hn as root)` };
+  }
   const dbPath = join(tempDir(), 'chat.db');
   const store = await openSeedStore(dbPath);
   const agent = await seedAgent(store, { name: 'idle readers bench' });

@@ -3,7 +3,7 @@
  * registered, so `cleanupAll()` (called on exit, on Ctrl-C and after a failure) can stop it and
  * delete what it wrote, whatever state the run is in.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,10 @@ export interface Managed {
 
 /** Runs a TypeScript file with `node --import tsx`, as the project's own test harness does. */
 export function spawnTs(script: string, args: string[] = [], options: SpawnOptions = {}): Managed {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', ...(options.preload ?? []).flatMap((p) => ['--import', p]), script, ...args], {
+  const nodeArgs = [...(options.nodeArgs ?? []), '--import', 'tsx', ...(options.preload ?? []).flatMap((p) => ['--import', p]), script, ...args];
+  // Node cannot raise its own open-file limit, so a shell raises the soft limit to the hard one
+  // first: (d) holds 10,000 connections in one process, and a soft limit of 1,024 is common.
+  const child = spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeArgs], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
@@ -205,4 +208,10 @@ export function waitForOutput(managed: Managed, pattern: RegExp, timeoutMs = 30_
     managed.child.stderr?.on('data', check);
     managed.child.once('exit', onExit);
   });
+}
+
+/** The open-file limit a bench child gets (the hard limit, see spawnTs). */
+export function childFileLimit(): number {
+  const out = execFileSync('/bin/sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+  return out === 'unlimited' ? Number.POSITIVE_INFINITY : Number(out);
 }
