@@ -240,6 +240,20 @@ const ENDPOINTS: readonly Endpoint[] = [
     auth: (w) => bearer(w.adminToken),
   },
   {
+    name: 'admin tasks',
+    method: 'GET',
+    kind: 'admin',
+    target: (w, r) => {
+      const q: string[] = [];
+      if (chance(r, 0.4)) q.push(`state=${queryValue(r, ['open', 'answered', 'failed', 'canceled', 'working', 'x', ''])}`);
+      if (chance(r, 0.3)) q.push(`agentId=${queryValue(r, [w.agents.a.id, ...IDS])}`);
+      if (chance(r, 0.3)) q.push(`before=${queryValue(r, TASK_IDS(w))}`);
+      if (chance(r, 0.4)) q.push(`limit=${queryValue(r, [...CURSORS, '500', '501'])}`);
+      return `/api/admin/tasks?${q.join('&')}`;
+    },
+    auth: (w) => bearer(w.adminToken),
+  },
+  {
     name: 'admin replay',
     method: 'POST',
     kind: 'admin',
