@@ -49,7 +49,7 @@ export const TaskView = Type.Object({
       updatedAt: Iso,
       delivery: Nullable(
         Type.Object({
-          state: Type.Union([Type.Literal('queued'), Type.Literal('delivered'), Type.Literal('retrying'), Type.Literal('failed')]),
+          state: Type.Union([Type.Literal('queued'), Type.Literal('delivered'), Type.Literal('retrying'), Type.Literal('failed'), Type.Literal('canceled')]),
           attempts: Type.Integer(),
           nextAttemptAt: Nullable(Iso),
           lastError: Nullable(Type.String()),

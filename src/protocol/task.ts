@@ -13,7 +13,7 @@ export type Direction = 'user' | 'agent';
 export type TurnState = 'queued' | 'delivered' | 'working' | 'answered' | 'failed' | 'canceled';
 
 /** How the message is getting to the agent's backend. */
-export type DeliveryState = 'queued' | 'delivered' | 'retrying' | 'failed';
+export type DeliveryState = 'queued' | 'delivered' | 'retrying' | 'failed' | 'canceled';
 
 /** One stored message of a task, user or agent. `seq` is the task's cursor and ordering. */
 export interface Communication {

@@ -26,7 +26,7 @@ export function deliveryView(row: DeliveryRecord): DeliveryView {
     row.state === 'delivered'
       ? 'delivered'
       : row.state === 'failed' || row.state === 'canceled'
-        ? 'failed'
+        ? row.state
         : retried
           ? 'retrying'
           : 'queued';

@@ -71,9 +71,17 @@ describe('turns, statuses, deadlines and cancel', () => {
   it('cancels the pending turn; a later answer is refused with 409 TURN_CANCELED and never shown', async () => {
     const page = new Session(server.url);
     const sent = await page.send(agent.id, 'never mind');
-    const canceled = await page.json<{ success: boolean; task: { state: string } }>('POST', '/api/tasks/cancel', { taskId: sent.body.taskId });
+    const canceled = await page.json<{ success: boolean; task: { state: string; turns: Array<{ messageId: string; state: string; delivery: { state: string } | null }> } }>(
+      'POST',
+      '/api/tasks/cancel',
+      { taskId: sent.body.taskId },
+    );
     assert.equal(canceled.status, 200);
     assert.equal(canceled.body.task.state, 'canceled');
+    // The undelivered task is withdrawn from the outbox, and says so (not "failed").
+    const turn = canceled.body.task.turns.find((t) => t.messageId === sent.body.messageId);
+    assert.equal(turn?.state, 'canceled');
+    assert.equal(turn?.delivery?.state, 'canceled');
     const late = await server.webhook({ taskId: sent.body.taskId, response: 'here you go' }, agent.token);
     assert.equal(late.status, 409);
     assert.equal(((await late.json()) as { error: { code: string } }).error.code, 'TURN_CANCELED');

@@ -16,12 +16,11 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 export type AdminDeliveryState = 'queued' | 'retrying' | 'delivered' | 'failed' | 'canceled';
 
 /**
- * One rule for "queued" and "retrying", shared with the chat page (a pulled task counts an attempt
- * when it is handed out, so only a second hand-out is a retry). Operators also see a canceled
- * delivery as canceled; the chat page shows the turn as canceled instead.
+ * The same rule as the chat page's (a pulled task counts an attempt when it is handed out, so only
+ * a second hand-out is a retry).
  */
 export function adminDeliveryState(d: DeliveryRecord): AdminDeliveryState {
-  return d.state === 'canceled' ? 'canceled' : deliveryView(d).state;
+  return deliveryView(d).state;
 }
 
 function deliveryJson(d: DeliveryRecord) {
