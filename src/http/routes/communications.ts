@@ -49,7 +49,7 @@ export function communicationRoutes(ctx: RelayContext): FastifyPluginAsyncTypebo
         }
         const { agent, webhookId } = await authenticateAgent(ctx, request, body.taskId);
         // Only schema fields reach the relay: the body must not be able to set webhookId (it comes
-        // from the verified signature) or anything else AgentPost gains later.
+        // from the verified signature, or the header beside a bearer token) or anything else AgentPost gains later.
         const { taskId, response, messageId, final, inReplyTo, status, statusText } = body;
         const post = { taskId, response, messageId, final, inReplyTo: inReplyTo ?? undefined, status, statusText, webhookId };
         const result = await acceptAgentPost(ctx, agent, post);
