@@ -20,7 +20,7 @@ async function openDialect(config: Config, onError?: (error: Error) => void): Pr
     await store.migrate();
     return store;
   }
-  const store = new SqliteStore({ path: config.database.path, synchronous: config.sqliteSynchronous });
+  const store = new SqliteStore({ path: config.database.path, synchronous: config.sqliteSynchronous, ...(onError ? { onError } : {}) });
   await store.migrate();
   return store;
 }

@@ -9,7 +9,7 @@
  * loop).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
@@ -18,6 +18,8 @@ import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/open-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { eventually } from '../support/client.js';
+import { agent, task, userMessage } from './fixtures.js';
 
 /** Opens the store exactly as the server does, on a fresh file, with this environment. */
 async function open(t: TestContext, env: Record<string, string> = {}): Promise<{ store: Store; path: string }> {
@@ -54,5 +56,25 @@ describe('SQLite durability settings', () => {
   test('SQLITE_SYNCHRONOUS=normal selects NORMAL (no fsync per commit), still in WAL mode', async (t) => {
     const { store } = await open(t, { SQLITE_SYNCHRONOUS: 'normal' });
     assert.deepEqual(durability(store), { synchronous: 'NORMAL', journalMode: 'wal' });
+  });
+
+  test('WAL checkpoints run on the worker thread: the writer never checkpoints, yet the database file fills', async (t) => {
+    const { store, path } = await open(t);
+    const writer = (store as unknown as { writer: Database.Database }).writer;
+    assert.equal(writer.pragma('wal_autocheckpoint', { simple: true }), 0, 'the writer leaves checkpoints to the worker');
+    const before = statSync(path).size;
+    await store.insertAgent(agent('ag1'));
+    await store.transaction((tx) => tx.insertTask(task('t1', 'ag1')));
+    // About 2 MB of messages: only a checkpoint moves them from the WAL into the database file.
+    const text = 'x'.repeat(2000);
+    for (let batch = 0; batch < 10; batch++) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => {
+          const seq = batch * 100 + i + 1;
+          return store.transaction((tx) => tx.insertCommunication(userMessage('t1', seq, 'ag1', { response: text })));
+        }),
+      );
+    }
+    await eventually(() => assert.ok(statSync(path).size > before + 1_000_000, 'the checkpointer copied the WAL into the database file'));
   });
 });

@@ -10,9 +10,10 @@
  * (the commit writes the WAL but does not fsync it) and the store fsyncs the WAL file on libuv's
  * thread pool after each group, resolving the group's callers only when that fsync is done. That
  * is the durability of SQLite's FULL (the WAL is on disk before anyone hears "committed"), but the
- * event loop keeps serving requests, and prepares the next group, while the disk works.
+ * event loop keeps serving requests, and prepares the next group, while the disk works. WAL
+ * checkpoints, SQLite's other fsyncs, run on a worker thread too (checkpointer.ts).
  */
-import { fsync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store, StoreTx } from '../store.js';
@@ -27,6 +28,7 @@ import type {
   TaskRecord,
   TaskSummaryRecord,
 } from '../records.js';
+import { Checkpointer } from './checkpointer.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { translateSqliteError } from './errors.js';
 import { SqliteTx } from './sqlite-tx.js';
@@ -45,6 +47,8 @@ export interface SqliteStoreOptions {
   /** A file path, or `:memory:`. */
   path: string;
   synchronous: 'FULL' | 'NORMAL';
+  /** Hears of background failures (a WAL checkpoint that failed). */
+  onError?: (error: Error) => void;
 }
 
 export class SqliteStore implements Store {
@@ -61,6 +65,8 @@ export class SqliteStore implements Store {
   private walFd: number | null = null;
   /** Groups committed whose fsync has not finished yet. */
   private syncing = 0;
+  /** Checkpoints the WAL off the event loop (files only). */
+  private readonly checkpointer: Checkpointer | null;
 
   constructor(options: SqliteStoreOptions) {
     const memory = options.path === ':memory:';
@@ -79,6 +85,7 @@ export class SqliteStore implements Store {
       this.reader.pragma('query_only = ON');
     }
     this.tx = new SqliteTx(this.writer);
+    this.checkpointer = memory ? null : new Checkpointer({ path: options.path, writer: this.writer, ...(options.onError ? { onError: options.onError } : {}) });
   }
 
   // Prepared once: re-parsing these for every transaction of a group is measurable.
@@ -130,6 +137,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     while (this.queue.length > 0 || this.flushing || this.syncing > 0) await new Promise((r) => setImmediate(r));
     this.closed = true;
+    await this.checkpointer?.stop();
     if (this.walFd !== null) closeSync(this.walFd);
     if (this.reader !== this.writer) this.reader.close();
     this.writer.close();
@@ -216,7 +224,8 @@ export class SqliteStore implements Store {
       return;
     }
     this.syncing++;
-    fsync(this.walFd, (error) => {
+    // fdatasync, as SQLite itself syncs the WAL: the frames' bytes, without the file's mtime.
+    fdatasync(this.walFd, (error) => {
       this.syncing--;
       done(error ?? undefined);
     });
