@@ -152,7 +152,9 @@ for (const dialect of DIALECTS) {
             await tx.updateTask(second, { updatedAt: 2000 });
           });
         await Promise.all([lockBoth('a', 'b'), lockBoth('b', 'a')]);
-        assert.equal(attempts, 3, 'one deadlock victim, run once more');
+        // At least one victim, run again. The rerun may start before the survivor holds both rows
+        // and deadlock once more; what matters is that both commit exactly once.
+        assert.ok(attempts >= 3, `a deadlock victim was run again (${attempts} attempts)`);
         assert.equal((await store.getTask('a'))?.version, 2);
         assert.equal((await store.getTask('b'))?.version, 2);
       });
