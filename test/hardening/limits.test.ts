@@ -284,6 +284,29 @@ describe('security headers', () => {
     }
   });
 
+  it('keeps an open event stream to the headers an event stream needs (Node holds them for the stream\'s life)', async () => {
+    const agent = await server.createAgent({ name: 'Headers' });
+    const page = new Session(server.url);
+    const taskId = (await page.send(agent.id, 'hi')).body.taskId;
+    const stream = await openSse(`${server.url}/api/communications/stream?taskId=${taskId}`, { cookie: sessionCookieOf(page) });
+    try {
+      assert.equal(stream.status, 200);
+      assert.equal(stream.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+      assert.equal(stream.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(stream.headers.get('cross-origin-resource-policy'), 'same-origin');
+      for (const pageOnly of ['content-security-policy', 'x-frame-options', 'referrer-policy', 'strict-transport-security', 'x-ratelimit-limit']) {
+        assert.equal(stream.headers.get(pageOnly), null, pageOnly);
+      }
+    } finally {
+      stream.close();
+    }
+    // A refused stream is an ordinary JSON answer, with every security header.
+    const refused = await fetch(`${server.url}/api/communications/stream?taskId=${taskId}`);
+    await refused.arrayBuffer();
+    assert.equal(refused.status, 404);
+    assert.ok(refused.headers.get('content-security-policy'));
+  });
+
   it('relaxes only style-src on the API docs page', async () => {
     const response = await fetch(`${server.url}/docs/`);
     await response.arrayBuffer();
