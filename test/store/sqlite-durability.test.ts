@@ -16,6 +16,7 @@ import { describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/open-store.js';
+import { Checkpointer } from '../../src/store/sqlite/checkpointer.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { eventually } from '../support/client.js';
@@ -76,5 +77,24 @@ describe('SQLite durability settings', () => {
       );
     }
     await eventually(() => assert.ok(statSync(path).size > before + 1_000_000, 'the checkpointer copied the WAL into the database file'));
+  });
+
+  test('if the checkpoint worker dies, the writer checkpoints by itself again, so the WAL stays bounded', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'webhook-chat-checkpointer-'));
+    const path = join(dir, 'chat.db');
+    const writer = new Database(path);
+    writer.pragma('journal_mode = WAL');
+    const errors: Error[] = [];
+    const checkpointer = new Checkpointer({ path, writer, onError: (error) => errors.push(error) });
+    t.after(async () => {
+      await checkpointer.stop();
+      writer.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    assert.equal(writer.pragma('wal_autocheckpoint', { simple: true }), 0);
+    // The worker crashing, as an out-of-memory or a native fault would end it.
+    await (checkpointer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await eventually(() => assert.equal(writer.pragma('wal_autocheckpoint', { simple: true }), 1000));
+    assert.match(errors[0]?.message ?? '', /checkpointer exited/);
   });
 });
