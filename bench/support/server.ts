@@ -52,6 +52,16 @@ export interface StartChatOptions {
   preload?: string[];
 }
 
+/**
+ * For looking inside a bench server: BENCH_CPU_PROF_DIR=<dir> writes a V8 CPU profile of each one
+ * into <dir> when it stops; BENCH_SERVER_NODE_ARGS adds node flags (space-separated, e.g. --trace-gc).
+ */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra];
+}
+
 export async function startChatServer(options: StartChatOptions = {}): Promise<ChatServer> {
   const adminToken = `admin_${randomBytes(16).toString('hex')}`;
   const dbPath = options.dbPath ?? join(tempDir(), 'chat.db');
@@ -64,7 +74,7 @@ export async function startChatServer(options: StartChatOptions = {}): Promise<C
     stopping = false;
     managed = spawnTs(join(ROOT, 'src/main.ts'), [], {
       env,
-      ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+      nodeArgs: [...(options.nodeArgs ?? []), ...profileArgs()],
       ...(options.preload ? { preload: options.preload } : {}),
     });
     const match = await waitForOutput(managed, /Chat page:\s+http:\/\/[^:]+:(\d+)\/chat/);
