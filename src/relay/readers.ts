@@ -8,7 +8,7 @@ import { taskTopic } from '../events/broker.js';
 import { Waiter } from '../events/waiter.js';
 import type { TaskRecord } from '../store/records.js';
 import type { RelayContext } from './context.js';
-import { loadTaskView } from './task-view.js';
+import { loadTaskView, TURNS_IN_VIEW } from './task-view.js';
 import { communicationView } from './views.js';
 
 /** Most responses returned in one read; the cursor lets the reader continue. */
@@ -40,16 +40,17 @@ export interface ReadResult {
 
 /** Agent answers newer than `after`, and the task as it is now. */
 export async function readAfter(ctx: RelayContext, taskId: string, after: number): Promise<ReadResult> {
-  const [rows, task] = await Promise.all([
+  const [rows, task, turns] = await Promise.all([
     ctx.store.listCommunications(taskId, after, PAGE_SIZE, 'agent'),
     ctx.store.getTask(taskId),
+    ctx.store.listRecentTurns(taskId, TURNS_IN_VIEW),
   ]);
   if (task === null) throw new AppError('TASK_NOT_FOUND');
   const last = rows.at(-1);
   return {
     responses: rows.map(communicationView),
     cursor: last ? last.seq : after,
-    task: await loadTaskView(ctx, task),
+    task: await loadTaskView(ctx, task, turns),
   };
 }
 

@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { taskTopic } from '../../events/broker.js';
 import type { RelayContext } from '../../relay/context.js';
 import { PAGE_SIZE } from '../../relay/readers.js';
-import { loadTaskView } from '../../relay/task-view.js';
+import { loadTaskView, TURNS_IN_VIEW } from '../../relay/task-view.js';
 import { communicationView } from '../../relay/views.js';
 
 /** Reconnect delay the browser is told to use, in milliseconds. */
@@ -53,17 +53,21 @@ export class TaskStream {
     try {
       do {
         this.dirty = false;
-        const rows = await this.ctx.store.listCommunications(this.taskId, this.cursor, PAGE_SIZE, 'agent');
+        // Read together: on PostgreSQL each is a round trip.
+        const [rows, task, turns] = await Promise.all([
+          this.ctx.store.listCommunications(this.taskId, this.cursor, PAGE_SIZE, 'agent'),
+          this.ctx.store.getTask(this.taskId),
+          this.ctx.store.listRecentTurns(this.taskId, TURNS_IN_VIEW),
+        ]);
         if (this.closed) return;
         let chunk = '';
         for (const row of rows) {
           chunk += `id: ${row.seq}\nevent: response\ndata: ${JSON.stringify(communicationView(row))}\n\n`;
           this.cursor = row.seq;
         }
-        const task = await this.ctx.store.getTask(this.taskId);
         if (task && task.version !== this.version) {
           this.version = task.version;
-          const view = await loadTaskView(this.ctx, task);
+          const view = await loadTaskView(this.ctx, task, turns);
           chunk += `event: task\ndata: ${JSON.stringify(view)}\n\n`;
         }
         if (chunk !== '' && !this.closed) this.res.write(chunk);
