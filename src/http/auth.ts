@@ -146,10 +146,10 @@ export async function authenticateAgent(
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(ctx.now() / 1000 - seconds) > SIGNATURE_TOLERANCE_S) {
     throw new AppError('SIGNATURE_INVALID', 'webhook-timestamp is missing or more than 5 minutes from now.');
   }
-  const task = await ctx.store.getTask(taskId);
-  if (task === null) throw new AppError('TASK_NOT_FOUND');
-  const agent = await ctx.store.getAgent(task.agentId);
-  if (agent === null || !verifyAgentSignature(agent, request.rawBody ?? '', { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }, ctx.now())) {
+  // The signing secret is the task's agent's: one read finds both (null: no such task).
+  const agent = await ctx.store.getAgentOfTask(taskId);
+  if (agent === null) throw new AppError('TASK_NOT_FOUND');
+  if (!verifyAgentSignature(agent, request.rawBody ?? '', { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }, ctx.now())) {
     throw new AppError('SIGNATURE_INVALID');
   }
   return { agent, webhookId: id };

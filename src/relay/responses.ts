@@ -32,8 +32,11 @@ export interface AcceptResult {
   duplicate: boolean;
 }
 
+/** The user turns an answer is placed against: the newest one, and the newest still pending. */
+type LatestTurns = Awaited<ReturnType<StoreTx['latestTurns']>>;
+
 /** Which user turn an answer belongs to; null for a proactive message. */
-async function turnFor(tx: StoreTx, taskId: string, inReplyTo: string | undefined): Promise<CommunicationRecord | null> {
+async function turnFor(tx: StoreTx, taskId: string, inReplyTo: string | undefined, turns: LatestTurns): Promise<CommunicationRecord | null> {
   if (inReplyTo !== undefined) {
     const turn = await tx.getCommunication(taskId, inReplyTo);
     if (turn === null || turn.direction !== 'user') {
@@ -42,11 +45,9 @@ async function turnFor(tx: StoreTx, taskId: string, inReplyTo: string | undefine
     if (turn.turnState === 'canceled') throw new AppError('TURN_CANCELED');
     return turn;
   }
-  const pending = await tx.latestPendingTurn(taskId);
-  if (pending) return pending;
+  if (turns.pending) return turns.pending;
   // No pending turn: a late answer to a canceled one is refused; otherwise it is proactive.
-  const latest = await tx.latestTurn(taskId);
-  if (latest?.turnState === 'canceled') throw new AppError('TURN_CANCELED');
+  if (turns.latest?.turnState === 'canceled') throw new AppError('TURN_CANCELED');
   return null;
 }
 
@@ -70,13 +71,11 @@ async function findDuplicate(
   post: AgentPost,
   messageId: string,
 ): Promise<CommunicationRecord | null> {
-  const byId = await tx.getCommunication(post.taskId, messageId);
-  if (byId) {
-    if (byId.direction !== 'agent') throw new AppError('MESSAGE_ID_CONFLICT', 'That messageId belongs to a user message.');
-    return byId;
+  const { byMessageId, byWebhookId } = await tx.findAnswerRepeats(post.taskId, messageId, agent.id, post.webhookId ?? null);
+  if (byMessageId) {
+    if (byMessageId.direction !== 'agent') throw new AppError('MESSAGE_ID_CONFLICT', 'That messageId belongs to a user message.');
+    return byMessageId;
   }
-  if (!post.webhookId) return null;
-  const byWebhookId = await tx.getCommunicationByWebhookId(agent.id, post.webhookId);
   // The agent's webhook-ids are unique across its tasks: the same one on another task is not a
   // retry of this answer, and storing it there would lose this one.
   if (byWebhookId && byWebhookId.taskId !== post.taskId) {
@@ -114,7 +113,9 @@ function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost):
       const messageId = post.messageId ?? (post.webhookId ? messageIdForWebhookId(post.webhookId) : newMessageId());
       const duplicate = await findDuplicate(tx, agent, post, messageId);
       if (duplicate) return { taskId: task.id, messageId: duplicate.messageId, seq: duplicate.seq, duplicate: true };
-      const turn = await turnFor(tx, task.id, post.inReplyTo);
+      // The task's row is locked and an answer is not a turn, so these hold for the whole transaction.
+      const turns = await tx.latestTurns(task.id);
+      const turn = await turnFor(tx, task.id, post.inReplyTo, turns);
       const final = post.final ?? true;
       const seq = task.lastSeq + 1;
       await tx.insertCommunication({
@@ -135,8 +136,7 @@ function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost):
       if (turn) {
         const state: TurnState = final ? 'answered' : 'working';
         await tx.setTurnState(task.id, turn.messageId, state, now);
-        const latest = await tx.latestTurn(task.id);
-        if (latest?.messageId === turn.messageId) patch.state = state;
+        if (turns.latest?.messageId === turn.messageId) patch.state = state;
       }
       // A final answer ends any "working…" indicator.
       if (final && post.status === undefined) Object.assign(patch, { status: null, statusText: null, statusExpiresAt: null });
@@ -150,10 +150,9 @@ function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost):
         statusExpiresAt: now + ctx.config.statusTtlMs,
       });
       if (post.response === undefined) {
-        const pending = await tx.latestPendingTurn(task.id);
+        const { pending, latest } = await tx.latestTurns(task.id);
         if (pending && pending.turnState !== 'working' && isPending(pending.turnState)) {
           await tx.setTurnState(task.id, pending.messageId, 'working', now);
-          const latest = await tx.latestTurn(task.id);
           if (latest?.messageId === pending.messageId) patch.state = 'working';
         }
       }

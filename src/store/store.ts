@@ -27,6 +27,16 @@ export interface StoreTx {
   updateTask(taskId: string, patch: TaskPatch): Promise<number>;
   getCommunication(taskId: string, messageId: string): Promise<CommunicationRecord | null>;
   getCommunicationByWebhookId(agentId: string, webhookId: string): Promise<CommunicationRecord | null>;
+  /**
+   * What an agent's answer may repeat, read at once (one round trip on PostgreSQL): the message
+   * with this ID in the task, and the agent's message with this webhook-id in any task.
+   */
+  findAnswerRepeats(
+    taskId: string,
+    messageId: string,
+    agentId: string,
+    webhookId: string | null,
+  ): Promise<{ byMessageId: CommunicationRecord | null; byWebhookId: CommunicationRecord | null }>;
   insertCommunication(row: CommunicationRecord): Promise<void>;
   /**
    * Serialises transactions of one browser session until this transaction ends, so two concurrent
@@ -42,6 +52,8 @@ export interface StoreTx {
   latestPendingTurn(taskId: string): Promise<CommunicationRecord | null>;
   /** The newest user message of the task, whatever its state. */
   latestTurn(taskId: string): Promise<CommunicationRecord | null>;
+  /** latestTurn and latestPendingTurn read at once (one round trip on PostgreSQL). */
+  latestTurns(taskId: string): Promise<{ latest: CommunicationRecord | null; pending: CommunicationRecord | null }>;
   setTurnState(taskId: string, messageId: string, state: TurnState, at: number): Promise<void>;
   /** User messages still pending that were created before `before`, oldest first. */
   listStaleTurns(before: number, limit: number): Promise<CommunicationRecord[]>;
@@ -76,6 +88,8 @@ export interface Store {
   // Agents
   insertAgent(agent: AgentRecord): Promise<void>;
   getAgent(id: string): Promise<AgentRecord | null>;
+  /** The agent a task belongs to, or null when there is no such task: one read for the webhook's auth. */
+  getAgentOfTask(taskId: string): Promise<AgentRecord | null>;
   /** Matches the current token hash, or the previous one while it is still valid at `now`. */
   getAgentByTokenHash(tokenHash: string, now: number): Promise<AgentRecord | null>;
   listAgents(): Promise<AgentRecord[]>;

@@ -74,6 +74,43 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    test('findAnswerRepeats reads both repeat keys at once; getAgentOfTask finds the task\'s agent', async (t) => {
+      const { store } = await dialect.fresh(t);
+      await seed(store);
+      assert.equal((await store.getAgentOfTask('t1'))?.id, 'ag1');
+      assert.equal(await store.getAgentOfTask('missing'), null);
+      await store.transaction(async (tx) => {
+        const both = await tx.findAnswerRepeats('t1', 'a2', 'ag1', 'wh-2');
+        assert.equal(both.byMessageId?.seq, 2);
+        assert.equal(both.byWebhookId?.messageId, 'a2');
+        const byId = await tx.findAnswerRepeats('t1', 'u3', 'ag1', null);
+        assert.equal(byId.byMessageId?.direction, 'user');
+        assert.equal(byId.byWebhookId, null, 'no webhook-id: nothing matched by it');
+        const byWebhook = await tx.findAnswerRepeats('t1', 'new-id', 'ag1', 'wh-2');
+        assert.deepEqual([byWebhook.byMessageId, byWebhook.byWebhookId?.messageId], [null, 'a2']);
+        assert.deepEqual(await tx.findAnswerRepeats('t1', 'new-id', 'other-agent', 'wh-2'), { byMessageId: null, byWebhookId: null });
+      });
+    });
+
+    test('latestTurns gives the newest turn and the newest pending one, as latestTurn and latestPendingTurn do', async (t) => {
+      const { store } = await dialect.fresh(t);
+      await seed(store);
+      await store.transaction(async (tx) => {
+        const ids = async () => {
+          const { latest, pending } = await tx.latestTurns('t1');
+          assert.deepEqual(latest, await tx.latestTurn('t1'));
+          assert.deepEqual(pending, await tx.latestPendingTurn('t1'));
+          return [latest?.messageId ?? null, pending?.messageId ?? null];
+        };
+        assert.deepEqual(await ids(), ['u3', 'u3']);
+        await tx.setTurnState('t1', 'u3', 'answered', 5000);
+        assert.deepEqual(await ids(), ['u3', null]);
+        await tx.setTurnState('t1', 'u1', 'delivered', 5001);
+        assert.deepEqual(await ids(), ['u3', 'u1'], 'an older turn can still be pending');
+        assert.deepEqual(await tx.latestTurns('missing'), { latest: null, pending: null });
+      });
+    });
+
     test('latestPendingTurn, latestTurn and setTurnState follow the turn through its life', async (t) => {
       const { store } = await dialect.fresh(t);
       await seed(store);

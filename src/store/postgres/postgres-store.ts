@@ -165,6 +165,11 @@ export class PostgresStore implements Store {
     return row ? toAgent(row) : null;
   }
 
+  async getAgentOfTask(taskId: string): Promise<AgentRecord | null> {
+    const row = await first(this.pool, 'SELECT a.* FROM tasks t JOIN agents a ON a.id = t.agent_id WHERE t.id = $1', [taskId]);
+    return row ? toAgent(row) : null;
+  }
+
   async getAgentByTokenHash(tokenHash: string, now: number): Promise<AgentRecord | null> {
     const row = await first(
       this.pool,

@@ -53,6 +53,24 @@ export class PostgresTx implements StoreTx {
     return row ? toCommunication(row) : null;
   }
 
+  async findAnswerRepeats(
+    taskId: string,
+    messageId: string,
+    agentId: string,
+    webhookId: string | null,
+  ): Promise<{ byMessageId: CommunicationRecord | null; byWebhookId: CommunicationRecord | null }> {
+    const rows = await run(
+      this.db,
+      `SELECT 'message' AS found_by, * FROM communications WHERE task_id = $1 AND message_id = $2
+       UNION ALL
+       SELECT 'webhook' AS found_by, * FROM communications WHERE $4::text IS NOT NULL AND agent_id = $3 AND webhook_id = $4`,
+      [taskId, messageId, agentId, webhookId],
+    );
+    const byMessage = rows.find((r) => r.found_by === 'message');
+    const byWebhook = rows.find((r) => r.found_by === 'webhook');
+    return { byMessageId: byMessage ? toCommunication(byMessage) : null, byWebhookId: byWebhook ? toCommunication(byWebhook) : null };
+  }
+
   async insertCommunication(row: CommunicationRecord): Promise<void> {
     await run(
       this.db,
@@ -97,6 +115,20 @@ export class PostgresTx implements StoreTx {
       [taskId],
     );
     return row ? toCommunication(row) : null;
+  }
+
+  async latestTurns(taskId: string): Promise<{ latest: CommunicationRecord | null; pending: CommunicationRecord | null }> {
+    const rows = await run(
+      this.db,
+      `(SELECT 'latest' AS which, * FROM communications WHERE task_id = $1 AND direction = 'user' ORDER BY seq DESC LIMIT 1)
+       UNION ALL
+       (SELECT 'pending' AS which, * FROM communications WHERE task_id = $1 AND direction = 'user' AND ${PENDING_TURN}
+        ORDER BY seq DESC LIMIT 1)`,
+      [taskId],
+    );
+    const latest = rows.find((r) => r.which === 'latest');
+    const pending = rows.find((r) => r.which === 'pending');
+    return { latest: latest ? toCommunication(latest) : null, pending: pending ? toCommunication(pending) : null };
   }
 
   async setTurnState(taskId: string, messageId: string, state: TurnState, at: number): Promise<void> {

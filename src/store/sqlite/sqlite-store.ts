@@ -286,6 +286,11 @@ export class SqliteStore implements Store {
     return row ? toAgent(row) : null;
   }
 
+  async getAgentOfTask(taskId: string): Promise<AgentRecord | null> {
+    const row = this.read('SELECT a.* FROM tasks t JOIN agents a ON a.id = t.agent_id WHERE t.id = ?').get(taskId) as Row | undefined;
+    return row ? toAgent(row) : null;
+  }
+
   async getAgentByTokenHash(tokenHash: string, now: number): Promise<AgentRecord | null> {
     const row = this.read(
       `SELECT * FROM agents WHERE token_hash = ?

@@ -7,6 +7,7 @@ import { column, sqlValue, toCommunication, toDelivery, toTask, type Row } from 
 import { translateSqliteError } from './errors.js';
 
 const PENDING_TURN = `turn_state IN ('queued', 'delivered', 'working')`;
+const PENDING_STATES = new Set(['queued', 'delivered', 'working']);
 
 export class SqliteTx implements StoreTx {
   private readonly statements = new Map<string, Database.Statement>();
@@ -75,6 +76,18 @@ export class SqliteTx implements StoreTx {
     return row ? toCommunication(row) : null;
   }
 
+  async findAnswerRepeats(
+    taskId: string,
+    messageId: string,
+    agentId: string,
+    webhookId: string | null,
+  ): Promise<{ byMessageId: CommunicationRecord | null; byWebhookId: CommunicationRecord | null }> {
+    return {
+      byMessageId: await this.getCommunication(taskId, messageId),
+      byWebhookId: webhookId === null ? null : await this.getCommunicationByWebhookId(agentId, webhookId),
+    };
+  }
+
   async insertCommunication(row: CommunicationRecord): Promise<void> {
     this.insert(
       `INSERT INTO communications (task_id, seq, message_id, direction, agent_id, response, final, in_reply_to,
@@ -110,6 +123,13 @@ export class SqliteTx implements StoreTx {
       `SELECT * FROM communications WHERE task_id = ? AND direction = 'user' ORDER BY seq DESC LIMIT 1`,
     ).get(taskId) as Row | undefined;
     return row ? toCommunication(row) : null;
+  }
+
+  async latestTurns(taskId: string): Promise<{ latest: CommunicationRecord | null; pending: CommunicationRecord | null }> {
+    const latest = await this.latestTurn(taskId);
+    // The newest turn is the usual pending one; only look further when it is settled.
+    const pending = latest === null || PENDING_STATES.has(latest.turnState ?? '') ? latest : await this.latestPendingTurn(taskId);
+    return { latest, pending };
   }
 
   async setTurnState(taskId: string, messageId: string, state: TurnState, at: number): Promise<void> {
