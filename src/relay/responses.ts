@@ -107,7 +107,6 @@ function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost):
     if (task === null) throw new AppError('TASK_NOT_FOUND');
     if (task.agentId !== agent.id) throw new AppError('FORBIDDEN', 'This task belongs to another agent.');
     const patch: TaskPatch = { updatedAt: now };
-    let stored: { messageId: string; seq: number } | undefined;
 
     if (post.response !== undefined) {
       const messageId = post.messageId ?? (post.webhookId ? messageIdForWebhookId(post.webhookId) : newMessageId());
@@ -118,46 +117,46 @@ function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost):
       const turn = await turnFor(tx, task.id, post.inReplyTo, turns);
       const final = post.final ?? true;
       const seq = task.lastSeq + 1;
-      await tx.insertCommunication({
-        taskId: task.id,
-        seq,
-        messageId,
-        direction: 'agent',
-        agentId: agent.id,
-        response: post.response,
-        final,
-        inReplyTo: turn?.messageId ?? null,
-        webhookId: post.webhookId ?? null,
-        turnState: null,
-        turnUpdatedAt: null,
-        createdAt: now,
-      });
       patch.lastSeq = seq;
-      if (turn) {
-        const state: TurnState = final ? 'answered' : 'working';
-        await tx.setTurnState(task.id, turn.messageId, state, now);
-        if (turns.latest?.messageId === turn.messageId) patch.state = state;
-      }
+      const state: TurnState = final ? 'answered' : 'working';
+      if (turn && turns.latest?.messageId === turn.messageId) patch.state = state;
       // A final answer ends any "working…" indicator.
       if (final && post.status === undefined) Object.assign(patch, { status: null, statusText: null, statusExpiresAt: null });
-      stored = { messageId, seq };
+      if (post.status !== undefined) Object.assign(patch, statusPatch(ctx, post, now));
+      await tx.appendMessage(
+        {
+          taskId: task.id,
+          seq,
+          messageId,
+          direction: 'agent',
+          agentId: agent.id,
+          response: post.response,
+          final,
+          inReplyTo: turn?.messageId ?? null,
+          webhookId: post.webhookId ?? null,
+          turnState: null,
+          turnUpdatedAt: null,
+          createdAt: now,
+        },
+        patch,
+        turn ? { messageId: turn.messageId, state, at: now } : undefined,
+      );
+      return { taskId: task.id, messageId, seq, duplicate: false };
     }
 
-    if (post.status !== undefined) {
-      Object.assign(patch, {
-        status: post.status,
-        statusText: post.statusText ?? null,
-        statusExpiresAt: now + ctx.config.statusTtlMs,
-      });
-      if (post.response === undefined) {
-        const { pending, latest } = await tx.latestTurns(task.id);
-        if (pending && pending.turnState !== 'working' && isPending(pending.turnState)) {
-          await tx.setTurnState(task.id, pending.messageId, 'working', now);
-          if (latest?.messageId === pending.messageId) patch.state = 'working';
-        }
-      }
+    // A status alone: the pending turn is now being worked on.
+    Object.assign(patch, statusPatch(ctx, post, now));
+    const { pending, latest } = await tx.latestTurns(task.id);
+    if (pending && pending.turnState !== 'working' && isPending(pending.turnState)) {
+      await tx.setTurnState(task.id, pending.messageId, 'working', now);
+      if (latest?.messageId === pending.messageId) patch.state = 'working';
     }
     await tx.updateTask(task.id, patch);
-    return { taskId: task.id, ...stored, duplicate: false };
+    return { taskId: task.id, duplicate: false };
   });
+}
+
+/** The task fields a posted status sets; it expires by itself after STATUS_TTL_MS unless refreshed. */
+function statusPatch(ctx: RelayContext, post: AgentPost, now: number): Pick<TaskPatch, 'status' | 'statusText' | 'statusExpiresAt'> {
+  return { status: post.status ?? null, statusText: post.statusText ?? null, statusExpiresAt: now + ctx.config.statusTtlMs };
 }

@@ -18,6 +18,13 @@ import type {
   TaskSummaryRecord,
 } from './records.js';
 
+/** A turn moving to a new state (see StoreTx.appendMessage). */
+export interface TurnChange {
+  messageId: string;
+  state: TurnState;
+  at: number;
+}
+
 /** Operations available inside one transaction. Await only these inside `transaction`. */
 export interface StoreTx {
   /** Reads a task and, where the dialect needs it, locks it until the transaction ends. */
@@ -38,6 +45,11 @@ export interface StoreTx {
     webhookId: string | null,
   ): Promise<{ byMessageId: CommunicationRecord | null; byWebhookId: CommunicationRecord | null }>;
   insertCommunication(row: CommunicationRecord): Promise<void>;
+  /**
+   * insertCommunication, then setTurnState for the turn the message settles (if any), then
+   * updateTask: one round trip on PostgreSQL. Returns the task's new version.
+   */
+  appendMessage(row: CommunicationRecord, patch: TaskPatch, turn?: TurnChange): Promise<number>;
   /**
    * Serialises transactions of one browser session until this transaction ends, so two concurrent
    * first messages with the same ID cannot both open a task. (SQLite already serialises writers.)

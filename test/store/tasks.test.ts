@@ -92,6 +92,30 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    test('appendMessage inserts the message, settles its turn and patches the task, all or nothing', async (t) => {
+      const { store } = await dialect.fresh(t);
+      await seed(store);
+      const before = (await store.getTask('t1'))!;
+      const version = await store.transaction((tx) =>
+        tx.appendMessage(agentMessage('t1', 5, 'ag1', { inReplyTo: 'u3', webhookId: 'wh-5' }), { lastSeq: 5, state: 'answered', updatedAt: 6000 }, { messageId: 'u3', state: 'answered', at: 6000 }),
+      );
+      assert.equal(version, before.version + 1);
+      const after = (await store.getTask('t1'))!;
+      assert.deepEqual([after.lastSeq, after.state, after.updatedAt, after.version], [5, 'answered', 6000, version]);
+      const rows = await store.listCommunications('t1', 0, 10);
+      assert.deepEqual(rows.at(-1), agentMessage('t1', 5, 'ag1', { inReplyTo: 'u3', webhookId: 'wh-5' }));
+      const turn = rows.find((r) => r.messageId === 'u3');
+      assert.deepEqual([turn?.turnState, turn?.turnUpdatedAt], ['answered', 6000]);
+
+      // Without a turn; and a repeated seq fails as a whole, leaving the task as it was.
+      await store.transaction((tx) => tx.appendMessage(agentMessage('t1', 6, 'ag1'), { lastSeq: 6, updatedAt: 7000 }));
+      assert.equal((await store.getTask('t1'))?.lastSeq, 6);
+      await assert.rejects(store.transaction((tx) => tx.appendMessage(agentMessage('t1', 6, 'ag1', { messageId: 'other' }), { lastSeq: 7, updatedAt: 8000 })));
+      const unchanged = (await store.getTask('t1'))!;
+      assert.deepEqual([unchanged.lastSeq, unchanged.updatedAt], [6, 7000]);
+      assert.equal((await store.listCommunications('t1', 0, 10)).length, 6);
+    });
+
     test('latestTurns gives the newest turn and the newest pending one, as latestTurn and latestPendingTurn do', async (t) => {
       const { store } = await dialect.fresh(t);
       await seed(store);

@@ -1,6 +1,6 @@
 /** The StoreTx primitives on one checked-out client, inside BEGIN…COMMIT. */
 import type { TurnState } from '../../protocol/index.js';
-import type { StoreTx } from '../store.js';
+import type { StoreTx, TurnChange } from '../store.js';
 import type { CommunicationRecord, DeliveryPatch, DeliveryRecord, TaskPatch, TaskRecord } from '../records.js';
 import { first, run, type Queryable } from './query.js';
 import { setClause, toCommunication, toDelivery, toTask } from './rows.js';
@@ -82,6 +82,36 @@ export class PostgresTx implements StoreTx {
         row.webhookId, row.turnState, row.turnUpdatedAt, row.createdAt,
       ],
     );
+  }
+
+  async appendMessage(row: CommunicationRecord, patch: TaskPatch, turn?: TurnChange): Promise<number> {
+    // One statement: the insert and the turn's update run as data-modifying CTEs of the task's update.
+    const { sets, values } = setClause('tasks', patch);
+    sets.push('version = version + 1');
+    const param = (value: unknown): string => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    const taskId = param(row.taskId);
+    const inserted = [
+      taskId, param(row.seq), param(row.messageId), param(row.direction), param(row.agentId), param(row.response),
+      param(row.final), param(row.inReplyTo), param(row.webhookId), param(row.turnState), param(row.turnUpdatedAt),
+      param(row.createdAt),
+    ].join(', ');
+    const turnUpdate = turn
+      ? `, turn AS (UPDATE communications SET turn_state = ${param(turn.state)}, turn_updated_at = ${param(turn.at)}
+           WHERE task_id = ${taskId} AND message_id = ${param(turn.messageId)})`
+      : '';
+    const updated = await first(
+      this.db,
+      `WITH inserted AS (
+         INSERT INTO communications (task_id, seq, message_id, direction, agent_id, response, final, in_reply_to,
+           webhook_id, turn_state, turn_updated_at, created_at)
+         VALUES (${inserted}))${turnUpdate}
+       UPDATE tasks SET ${sets.join(', ')} WHERE id = ${taskId} RETURNING version`,
+      values,
+    );
+    return updated ? Number(updated.version) : 0;
   }
 
   async lockSession(sessionHash: string): Promise<void> {

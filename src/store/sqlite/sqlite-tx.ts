@@ -1,7 +1,7 @@
 /** The StoreTx primitives on the SQLite writer connection. Only called inside a group commit. */
 import type Database from 'better-sqlite3';
 import type { TurnState } from '../../protocol/index.js';
-import type { StoreTx } from '../store.js';
+import type { StoreTx, TurnChange } from '../store.js';
 import type { CommunicationRecord, DeliveryPatch, DeliveryRecord, TaskPatch, TaskRecord } from '../records.js';
 import { column, sqlValue, toCommunication, toDelivery, toTask, type Row } from './rows.js';
 import { translateSqliteError } from './errors.js';
@@ -96,6 +96,12 @@ export class SqliteTx implements StoreTx {
          @webhookId, @turnState, @turnUpdatedAt, @createdAt)`,
       { ...row, final: row.final ? 1 : 0 },
     );
+  }
+
+  async appendMessage(row: CommunicationRecord, patch: TaskPatch, turn?: TurnChange): Promise<number> {
+    await this.insertCommunication(row);
+    if (turn) await this.setTurnState(row.taskId, turn.messageId, turn.state, turn.at);
+    return this.updateTask(row.taskId, patch);
   }
 
   async lockSession(): Promise<void> {
