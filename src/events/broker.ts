@@ -1,6 +1,11 @@
 /**
- * Wake-ups for waiting readers. An event carries no data: it only says "look at the store again".
- * The store stays the truth, so a lost event can delay a reader but never lose a message.
+ * Wake-ups for waiting readers. An event says "look at the store again"; the store stays the truth,
+ * so a lost event can delay a reader but never lose a message.
+ *
+ * An event may carry a hint of what was just committed (for a task, the answer and its seq). A
+ * reader that can place the hint exactly (it is the very next seq it expects) may use it instead of
+ * reading; anything else (no hint, a gap, a hint it cannot parse) makes it read the store. Brokers
+ * may drop hints at will (too large for a NOTIFY, several for one topic at once), never the wake-up.
  */
 
 /** Topics: `task:<taskId>` wakes the page's readers of a task; `agent:<agentId>` wakes pull-mode agents. */
@@ -8,12 +13,12 @@ export type Topic = `task:${string}` | `agent:${string}`;
 
 export interface Broker {
   /** Wakes every subscriber of `topic`, on this instance and (for shared brokers) on the others. */
-  publish(topic: Topic): Promise<void>;
+  publish(topic: Topic, hint?: string): Promise<void>;
   /**
    * Calls `wake` on each publish to `topic`, until the returned function is called.
    * Also calls every `wake` after a reconnect, since events may have been missed meanwhile.
    */
-  subscribe(topic: Topic, wake: () => void): () => void;
+  subscribe(topic: Topic, wake: (hint?: string) => void): () => void;
   /** Number of live subscriptions, for metrics. */
   subscriberCount(): number;
   close(): Promise<void>;

@@ -2,20 +2,20 @@
 import type { Broker, Topic } from './broker.js';
 
 export class LocalBroker implements Broker {
-  private readonly subscribers = new Map<Topic, Set<() => void>>();
+  private readonly subscribers = new Map<Topic, Set<(hint?: string) => void>>();
   private count = 0;
 
-  async publish(topic: Topic): Promise<void> {
-    this.deliver(topic);
+  async publish(topic: Topic, hint?: string): Promise<void> {
+    this.deliver(topic, hint);
   }
 
   /** Calls the local subscribers of `topic`; shared brokers reuse this for remote events. */
-  deliver(topic: Topic): void {
+  deliver(topic: Topic, hint?: string): void {
     const set = this.subscribers.get(topic);
     if (!set) return;
     for (const wake of [...set]) {
       try {
-        wake();
+        wake(hint);
       } catch {
         // One faulty waiter must not stop the others from waking.
       }
@@ -31,7 +31,7 @@ export class LocalBroker implements Broker {
     return [...this.subscribers.keys()];
   }
 
-  subscribe(topic: Topic, wake: () => void): () => void {
+  subscribe(topic: Topic, wake: (hint?: string) => void): () => void {
     let set = this.subscribers.get(topic);
     if (!set) {
       set = new Set();

@@ -2,7 +2,7 @@
  * A broker shared by every instance on one PostgreSQL database, over LISTEN/NOTIFY.
  *
  * Each instance keeps one dedicated connection that LISTENs on one channel; a notification's
- * payload is the topic. Publishing wakes this instance's subscribers at once, in process, and sends
+ * payload is the topic, then a space and the hint when there is one and it fits in a NOTIFY. Publishing wakes this instance's subscribers at once, in process, and sends
  * a NOTIFY through a small pool for the other instances. The echo of our own NOTIFY is recognised
  * by the sending backend's PID and dropped, so nobody is woken twice.
  *
@@ -37,6 +37,16 @@ export interface PostgresBrokerOptions {
 
 const isTopic = (payload: string): payload is Topic => payload.startsWith('task:') || payload.startsWith('agent:');
 
+/** PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more; a longer hint is dropped, not the wake-up. */
+const MAX_PAYLOAD_BYTES = 7999;
+
+/** A topic waiting for the next NOTIFY round trip: the publishers waiting on it, and its hint. */
+interface PendingTopic {
+  resolvers: Array<() => void>;
+  /** null once two publishes of the topic met in one batch: which hint is newest is unknown, so neither is sent. */
+  hint: string | null;
+}
+
 export class PostgresBroker implements Broker {
   private readonly local = new LocalBroker();
   private readonly channel: string;
@@ -47,8 +57,8 @@ export class PostgresBroker implements Broker {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private delay: number;
   private reconnectCount = 0;
-  /** Topics waiting for the next NOTIFY round trip, each with the publishers waiting on it. */
-  private pending = new Map<Topic, Array<() => void>>();
+  /** Topics waiting for the next NOTIFY round trip. */
+  private pending = new Map<Topic, PendingTopic>();
   private sending = false;
   private closed = false;
 
@@ -86,13 +96,17 @@ export class PostgresBroker implements Broker {
     return this.reconnectCount;
   }
 
-  publish(topic: Topic): Promise<void> {
+  publish(topic: Topic, hint?: string): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.local.deliver(topic);
+    this.local.deliver(topic, hint);
     return new Promise<void>((resolve) => {
       const waiting = this.pending.get(topic);
-      if (waiting) waiting.push(resolve);
-      else this.pending.set(topic, [resolve]);
+      if (waiting) {
+        waiting.resolvers.push(resolve);
+        waiting.hint = null;
+      } else {
+        this.pending.set(topic, { resolvers: [resolve], hint: hint ?? null });
+      }
       if (!this.sending) {
         this.sending = true;
         queueMicrotask(() => void this.flush());
@@ -100,7 +114,7 @@ export class PostgresBroker implements Broker {
     });
   }
 
-  subscribe(topic: Topic, wake: () => void): () => void {
+  subscribe(topic: Topic, wake: (hint?: string) => void): () => void {
     return this.local.subscribe(topic, wake);
   }
 
@@ -133,14 +147,14 @@ export class PostgresBroker implements Broker {
         const batch = this.pending;
         this.pending = new Map();
         try {
-          await this.publisher.query('SELECT pg_notify($1, topic) FROM unnest($2::text[]) AS topic', [
+          await this.publisher.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [
             this.channel,
-            [...batch.keys()],
+            [...batch].map(([topic, { hint }]) => payloadOf(topic, hint)),
           ]);
         } catch (error) {
           this.report(error);
         }
-        for (const resolvers of batch.values()) for (const resolve of resolvers) resolve();
+        for (const { resolvers } of batch.values()) for (const resolve of resolvers) resolve();
       }
     } finally {
       this.sending = false;
@@ -151,7 +165,7 @@ export class PostgresBroker implements Broker {
   private settlePending(): void {
     const batch = this.pending;
     this.pending = new Map();
-    for (const resolvers of batch.values()) for (const resolve of resolvers) resolve();
+    for (const { resolvers } of batch.values()) for (const resolve of resolvers) resolve();
   }
 
   private async listen(): Promise<void> {
@@ -194,9 +208,12 @@ export class PostgresBroker implements Broker {
   }
 
   private onNotification(n: Notification): void {
-    if (n.channel !== this.channel || n.payload === undefined || !isTopic(n.payload)) return;
+    if (n.channel !== this.channel || n.payload === undefined) return;
+    const space = n.payload.indexOf(' ');
+    const topic = space === -1 ? n.payload : n.payload.slice(0, space);
+    if (!isTopic(topic)) return;
     for (const pid of this.ownPids.values()) if (pid === n.processId) return;
-    this.local.deliver(n.payload);
+    this.local.deliver(topic, space === -1 ? undefined : n.payload.slice(space + 1));
   }
 
   private lost(client: pg.Client, error: Error): void {
@@ -235,4 +252,11 @@ export class PostgresBroker implements Broker {
     if (this.closed) return;
     this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
   }
+}
+
+/** `topic`, or `topic hint` when the hint fits in a NOTIFY. */
+function payloadOf(topic: Topic, hint: string | null): string {
+  if (hint === null) return topic;
+  const payload = `${topic} ${hint}`;
+  return Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES ? payload : topic;
 }

@@ -56,3 +56,13 @@ test('a subscriber that unsubscribes while being woken does not disturb the othe
   await broker.publish('task:1');
   assert.deepEqual(woken, ['first', 'second', 'second']);
 });
+
+test('a hint reaches every subscriber of the topic as published; a publish without one wakes with none', async () => {
+  const broker = new LocalBroker();
+  const heard: Array<string | undefined> = [];
+  broker.subscribe('task:1', (hint) => heard.push(hint));
+  broker.subscribe('task:1', (hint) => heard.push(hint));
+  await broker.publish('task:1', '{"seq":3}');
+  await broker.publish('task:1');
+  assert.deepEqual(heard, ['{"seq":3}', '{"seq":3}', undefined, undefined]);
+});

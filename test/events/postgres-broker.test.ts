@@ -76,6 +76,27 @@ describe('PostgresBroker', { skip: postgresSkip(), timeout: 30_000 }, () => {
     assert.equal(other.count, 0);
   });
 
+  test('hints travel with the wake-up; one too large for a NOTIFY, or two for one topic in a batch, is dropped, never the wake-up', async (t) => {
+    const { list: [a, b] } = await brokers(t, 2);
+    assert.ok(a && b);
+    const heard: Array<[string, string | undefined]> = [];
+    for (const topic of ['task:h1', 'task:h2', 'task:h3'] as const) t.after(b.subscribe(topic, (hint) => heard.push([topic, hint])));
+    const local: Array<string | undefined> = [];
+    t.after(a.subscribe('task:h3', (hint) => local.push(hint)));
+
+    await a.publish('task:h1', '{"seq":7,"text":"héllo wörld"}');
+    await a.publish('task:h2', 'x'.repeat(9000));
+    // Published in one tick: they share a NOTIFY batch, and which hint is newest is not known there.
+    await Promise.all([a.publish('task:h3', 'first'), a.publish('task:h3', 'second')]);
+    await drained(a, b);
+    assert.deepEqual(heard, [
+      ['task:h1', '{"seq":7,"text":"héllo wörld"}'],
+      ['task:h2', undefined],
+      ['task:h3', undefined],
+    ]);
+    assert.deepEqual(local, ['first', 'second'], 'local subscribers hear every hint at once');
+  });
+
   test('many concurrent publishes all arrive', async (t) => {
     const { list: [a, b] } = await brokers(t, 2);
     assert.ok(a && b);
