@@ -10,6 +10,7 @@ import type { AgentRecord, CommunicationRecord, TaskPatch } from '../store/recor
 import { UniqueViolationError } from '../store/store-errors.js';
 import type { StoreTx } from '../store/store.js';
 import type { RelayContext } from './context.js';
+import { answerHint } from './answer-hint.js';
 import { newMessageId } from './ids.js';
 import { isPending } from './tasks.js';
 
@@ -85,23 +86,28 @@ async function findDuplicate(
 }
 
 export async function acceptAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost): Promise<AcceptResult> {
-  let result: AcceptResult;
+  let outcome: Stored;
   try {
-    result = await storeAgentPost(ctx, agent, post);
+    outcome = await storeAgentPost(ctx, agent, post);
   } catch (error) {
     // Two tasks' transactions lock different rows, so the same webhook-id sent to both at once
     // can pass both look-ups; the unique key then refuses the later insert. Deciding again sees the
     // committed row and answers as for a sequential repeat.
     if (!(error instanceof UniqueViolationError)) throw error;
-    result = await storeAgentPost(ctx, agent, post);
+    outcome = await storeAgentPost(ctx, agent, post);
   }
-  if (!result.duplicate) void ctx.broker.publish(taskTopic(result.taskId));
+  const { answer, ...result } = outcome;
+  // The wake-up carries the answer, so a stream waiting for exactly it can send it without a read.
+  if (!result.duplicate) void ctx.broker.publish(taskTopic(result.taskId), answer ? answerHint(answer) : undefined);
   ctx.metrics.webhookResults.inc({ outcome: result.duplicate ? 'duplicate' : 'stored' });
   return result;
 }
 
-function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost): Promise<AcceptResult> {
-  return ctx.store.transaction(async (tx): Promise<AcceptResult> => {
+/** The result, and the answer row when one was stored. */
+type Stored = AcceptResult & { answer?: CommunicationRecord };
+
+function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost): Promise<Stored> {
+  return ctx.store.transaction(async (tx): Promise<Stored> => {
     const now = ctx.now();
     const task = await tx.getTaskForUpdate(post.taskId);
     if (task === null) throw new AppError('TASK_NOT_FOUND');
@@ -123,25 +129,22 @@ function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost):
       // A final answer ends any "working…" indicator.
       if (final && post.status === undefined) Object.assign(patch, { status: null, statusText: null, statusExpiresAt: null });
       if (post.status !== undefined) Object.assign(patch, statusPatch(ctx, post, now));
-      await tx.appendMessage(
-        {
-          taskId: task.id,
-          seq,
-          messageId,
-          direction: 'agent',
-          agentId: agent.id,
-          response: post.response,
-          final,
-          inReplyTo: turn?.messageId ?? null,
-          webhookId: post.webhookId ?? null,
-          turnState: null,
-          turnUpdatedAt: null,
-          createdAt: now,
-        },
-        patch,
-        turn ? { messageId: turn.messageId, state, at: now } : undefined,
-      );
-      return { taskId: task.id, messageId, seq, duplicate: false };
+      const answer: CommunicationRecord = {
+        taskId: task.id,
+        seq,
+        messageId,
+        direction: 'agent',
+        agentId: agent.id,
+        response: post.response,
+        final,
+        inReplyTo: turn?.messageId ?? null,
+        webhookId: post.webhookId ?? null,
+        turnState: null,
+        turnUpdatedAt: null,
+        createdAt: now,
+      };
+      await tx.appendMessage(answer, patch, turn ? { messageId: turn.messageId, state, at: now } : undefined);
+      return { taskId: task.id, messageId, seq, duplicate: false, answer };
     }
 
     // A status alone: the pending turn is now being worked on.

@@ -2,11 +2,17 @@
  * One SSE connection reading one task. Wake-ups are coalesced: while a read is running, further
  * wakes only mark it dirty, so a burst of answers costs one extra read, not one per answer.
  * Every event comes from committed rows after the cursor, so resume is exact: no gap, no duplicate.
+ *
+ * A wake-up may carry the committed answer (relay/answer-hint.ts). When its seq is exactly the next
+ * one of the task (every seq up to `knownSeq` has been read, and none came since), nothing can be
+ * missing before it, so it is sent at once and the read that follows only refreshes the task view.
+ * Otherwise the hint is ignored and the read sends it.
  */
 import type { ServerResponse } from 'node:http';
 import { taskTopic } from '../../events/broker.js';
 import type { RelayContext } from '../../relay/context.js';
 import { PAGE_SIZE } from '../../relay/readers.js';
+import { readAnswerHint } from '../../relay/answer-hint.js';
 import { loadTaskView, TURNS_IN_VIEW } from '../../relay/task-view.js';
 import { communicationView } from '../../relay/views.js';
 
@@ -15,6 +21,8 @@ export const SSE_RETRY_MS = 2000;
 
 export class TaskStream {
   private cursor: number;
+  /** Every seq of the task up to this one has been read (and its answers sent); null before the first read. */
+  private knownSeq: number | null = null;
   private version = -1;
   private reading = false;
   private dirty = false;
@@ -29,7 +37,7 @@ export class TaskStream {
     private readonly onClose: () => void,
   ) {
     this.cursor = after;
-    this.unsubscribe = ctx.broker.subscribe(taskTopic(taskId), () => this.wake());
+    this.unsubscribe = ctx.broker.subscribe(taskTopic(taskId), (hint) => this.wake(hint));
     res.on('close', () => this.close());
     res.write(`retry: ${SSE_RETRY_MS}\n\n`);
     this.wake();
@@ -39,8 +47,9 @@ export class TaskStream {
     if (!this.closed) this.res.write(': hb\n\n');
   }
 
-  wake(): void {
+  wake(hint?: string): void {
     if (this.closed) return;
+    if (hint !== undefined && !this.reading) this.sendHinted(hint);
     if (this.reading) {
       this.dirty = true;
       return;
@@ -48,15 +57,27 @@ export class TaskStream {
     void this.read();
   }
 
+  /** Sends the hinted answer if it is exactly the task's next seq; otherwise leaves it to the read. */
+  private sendHinted(hint: string): void {
+    if (this.knownSeq === null) return;
+    const answer = readAnswerHint(hint, this.taskId);
+    if (answer === null || answer.seq !== this.knownSeq + 1) return;
+    this.knownSeq = answer.seq;
+    this.cursor = answer.seq;
+    this.res.write(`id: ${answer.seq}\nevent: response\ndata: ${JSON.stringify(answer)}\n\n`);
+  }
+
   private async read(): Promise<void> {
     this.reading = true;
     try {
       do {
         this.dirty = false;
-        // Read together: on PostgreSQL each is a round trip.
-        const [rows, task, turns] = await Promise.all([
+        // The task first: every seq up to its lastSeq is then visible to the reads after it (a
+        // task's seqs commit in order), which is what lets knownSeq be trusted. The others
+        // together: on PostgreSQL each is a round trip.
+        const task = await this.ctx.store.getTask(this.taskId);
+        const [rows, turns] = await Promise.all([
           this.ctx.store.listCommunications(this.taskId, this.cursor, PAGE_SIZE, 'agent'),
-          this.ctx.store.getTask(this.taskId),
           this.ctx.store.listRecentTurns(this.taskId, TURNS_IN_VIEW),
         ]);
         if (this.closed) return;
@@ -72,6 +93,8 @@ export class TaskStream {
         }
         if (chunk !== '' && !this.closed) this.res.write(chunk);
         if (rows.length === PAGE_SIZE) this.dirty = true;
+        // A full page may stop short of the task's last seq.
+        else if (task) this.knownSeq = Math.max(task.lastSeq, this.cursor);
       } while (this.dirty && !this.closed);
     } catch (error) {
       // The store is unreachable: end the stream; the browser reconnects and resumes from its cursor.
