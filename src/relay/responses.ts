@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { taskTopic } from '../events/broker.js';
 import type { AgentRecord, CommunicationRecord, TaskPatch } from '../store/records.js';
 import { UniqueViolationError } from '../store/store-errors.js';
-import type { StoreTx } from '../store/store.js';
+import type { AnswerContext, StoreTx } from '../store/store.js';
 import type { RelayContext } from './context.js';
 import { answerHint } from './answer-hint.js';
 import { newMessageId } from './ids.js';
@@ -34,7 +34,7 @@ export interface AcceptResult {
 }
 
 /** The user turns an answer is placed against: the newest one, and the newest still pending. */
-type LatestTurns = Awaited<ReturnType<StoreTx['latestTurns']>>;
+type LatestTurns = Pick<AnswerContext, 'latest' | 'pending'>;
 
 /** Which user turn an answer belongs to; null for a proactive message. */
 async function turnFor(tx: StoreTx, taskId: string, inReplyTo: string | undefined, turns: LatestTurns): Promise<CommunicationRecord | null> {
@@ -66,13 +66,8 @@ export function messageIdForWebhookId(webhookId: string): string {
   return `whh_${createHash('sha256').update(webhookId).digest('base64url')}`;
 }
 
-async function findDuplicate(
-  tx: StoreTx,
-  agent: AgentRecord,
-  post: AgentPost,
-  messageId: string,
-): Promise<CommunicationRecord | null> {
-  const { byMessageId, byWebhookId } = await tx.findAnswerRepeats(post.taskId, messageId, agent.id, post.webhookId ?? null);
+/** The stored answer this post repeats, if any; refuses a messageId or webhook-id that is not its to reuse. */
+function findDuplicate(post: AgentPost, { byMessageId, byWebhookId }: AnswerContext): CommunicationRecord | null {
   if (byMessageId) {
     if (byMessageId.direction !== 'agent') throw new AppError('MESSAGE_ID_CONFLICT', 'That messageId belongs to a user message.');
     return byMessageId;
@@ -116,10 +111,10 @@ function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost):
 
     if (post.response !== undefined) {
       const messageId = post.messageId ?? (post.webhookId ? messageIdForWebhookId(post.webhookId) : newMessageId());
-      const duplicate = await findDuplicate(tx, agent, post, messageId);
+      // The task's row is locked and an answer is not a turn, so what this reads holds for the whole transaction.
+      const turns = await tx.readForAnswer(task.id, messageId, agent.id, post.webhookId ?? null);
+      const duplicate = findDuplicate(post, turns);
       if (duplicate) return { taskId: task.id, messageId: duplicate.messageId, seq: duplicate.seq, duplicate: true };
-      // The task's row is locked and an answer is not a turn, so these hold for the whole transaction.
-      const turns = await tx.latestTurns(task.id);
       const turn = await turnFor(tx, task.id, post.inReplyTo, turns);
       const final = post.final ?? true;
       const seq = task.lastSeq + 1;

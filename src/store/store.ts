@@ -18,6 +18,14 @@ import type {
   TaskSummaryRecord,
 } from './records.js';
 
+/** See StoreTx.readForAnswer. */
+export interface AnswerContext {
+  byMessageId: CommunicationRecord | null;
+  byWebhookId: CommunicationRecord | null;
+  latest: CommunicationRecord | null;
+  pending: CommunicationRecord | null;
+}
+
 /** A turn moving to a new state (see StoreTx.appendMessage). */
 export interface TurnChange {
   messageId: string;
@@ -35,15 +43,16 @@ export interface StoreTx {
   getCommunication(taskId: string, messageId: string): Promise<CommunicationRecord | null>;
   getCommunicationByWebhookId(agentId: string, webhookId: string): Promise<CommunicationRecord | null>;
   /**
-   * What an agent's answer may repeat, read at once (one round trip on PostgreSQL): the message
-   * with this ID in the task, and the agent's message with this webhook-id in any task.
+   * What storing an agent's answer needs to know, read at once (one round trip on PostgreSQL): what
+   * it may repeat (the message with this ID in the task, and the agent's message with this
+   * webhook-id in any task), and the task's latest and latest pending turns (as latestTurns).
    */
-  findAnswerRepeats(
+  readForAnswer(
     taskId: string,
     messageId: string,
     agentId: string,
     webhookId: string | null,
-  ): Promise<{ byMessageId: CommunicationRecord | null; byWebhookId: CommunicationRecord | null }>;
+  ): Promise<AnswerContext>;
   insertCommunication(row: CommunicationRecord): Promise<void>;
   /**
    * insertCommunication, then setTurnState for the turn the message settles (if any), then

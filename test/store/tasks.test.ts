@@ -74,21 +74,28 @@ for (const dialect of DIALECTS) {
       });
     });
 
-    test('findAnswerRepeats reads both repeat keys at once; getAgentOfTask finds the task\'s agent', async (t) => {
+    test('readForAnswer reads both repeat keys and the turns at once; getAgentOfTask finds the task\'s agent', async (t) => {
       const { store } = await dialect.fresh(t);
       await seed(store);
       assert.equal((await store.getAgentOfTask('t1'))?.id, 'ag1');
       assert.equal(await store.getAgentOfTask('missing'), null);
       await store.transaction(async (tx) => {
-        const both = await tx.findAnswerRepeats('t1', 'a2', 'ag1', 'wh-2');
+        const both = await tx.readForAnswer('t1', 'a2', 'ag1', 'wh-2');
         assert.equal(both.byMessageId?.seq, 2);
         assert.equal(both.byWebhookId?.messageId, 'a2');
-        const byId = await tx.findAnswerRepeats('t1', 'u3', 'ag1', null);
+        assert.deepEqual([both.latest?.messageId, both.pending?.messageId], ['u3', 'u3']);
+        const byId = await tx.readForAnswer('t1', 'u3', 'ag1', null);
         assert.equal(byId.byMessageId?.direction, 'user');
         assert.equal(byId.byWebhookId, null, 'no webhook-id: nothing matched by it');
-        const byWebhook = await tx.findAnswerRepeats('t1', 'new-id', 'ag1', 'wh-2');
+        const byWebhook = await tx.readForAnswer('t1', 'new-id', 'ag1', 'wh-2');
         assert.deepEqual([byWebhook.byMessageId, byWebhook.byWebhookId?.messageId], [null, 'a2']);
-        assert.deepEqual(await tx.findAnswerRepeats('t1', 'new-id', 'other-agent', 'wh-2'), { byMessageId: null, byWebhookId: null });
+        const none = await tx.readForAnswer('t1', 'new-id', 'other-agent', 'wh-2');
+        assert.deepEqual([none.byMessageId, none.byWebhookId], [null, null]);
+        await tx.setTurnState('t1', 'u3', 'answered', 5000);
+        await tx.setTurnState('t1', 'u1', 'delivered', 5001);
+        const turns = await tx.readForAnswer('t1', 'new-id', 'ag1', null);
+        assert.deepEqual([turns.latest?.messageId, turns.pending?.messageId], ['u3', 'u1'], 'as latestTurns reads them');
+        assert.deepEqual(await tx.readForAnswer('missing', 'x', 'ag1', 'wh-none'), { byMessageId: null, byWebhookId: null, latest: null, pending: null });
       });
     });
 

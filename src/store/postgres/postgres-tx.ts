@@ -1,6 +1,6 @@
 /** The StoreTx primitives on one checked-out client, inside BEGIN…COMMIT. */
 import type { TurnState } from '../../protocol/index.js';
-import type { StoreTx, TurnChange } from '../store.js';
+import type { AnswerContext, StoreTx, TurnChange } from '../store.js';
 import type { CommunicationRecord, DeliveryPatch, DeliveryRecord, TaskPatch, TaskRecord } from '../records.js';
 import { first, run, type Queryable } from './query.js';
 import { setClause, toCommunication, toDelivery, toTask } from './rows.js';
@@ -53,22 +53,24 @@ export class PostgresTx implements StoreTx {
     return row ? toCommunication(row) : null;
   }
 
-  async findAnswerRepeats(
-    taskId: string,
-    messageId: string,
-    agentId: string,
-    webhookId: string | null,
-  ): Promise<{ byMessageId: CommunicationRecord | null; byWebhookId: CommunicationRecord | null }> {
+  async readForAnswer(taskId: string, messageId: string, agentId: string, webhookId: string | null): Promise<AnswerContext> {
     const rows = await run(
       this.db,
       `SELECT 'message' AS found_by, * FROM communications WHERE task_id = $1 AND message_id = $2
        UNION ALL
-       SELECT 'webhook' AS found_by, * FROM communications WHERE $4::text IS NOT NULL AND agent_id = $3 AND webhook_id = $4`,
+       SELECT 'webhook' AS found_by, * FROM communications WHERE $4::text IS NOT NULL AND agent_id = $3 AND webhook_id = $4
+       UNION ALL
+       (SELECT 'latest' AS found_by, * FROM communications WHERE task_id = $1 AND direction = 'user' ORDER BY seq DESC LIMIT 1)
+       UNION ALL
+       (SELECT 'pending' AS found_by, * FROM communications WHERE task_id = $1 AND direction = 'user' AND ${PENDING_TURN}
+        ORDER BY seq DESC LIMIT 1)`,
       [taskId, messageId, agentId, webhookId],
     );
-    const byMessage = rows.find((r) => r.found_by === 'message');
-    const byWebhook = rows.find((r) => r.found_by === 'webhook');
-    return { byMessageId: byMessage ? toCommunication(byMessage) : null, byWebhookId: byWebhook ? toCommunication(byWebhook) : null };
+    const found = (by: string): CommunicationRecord | null => {
+      const row = rows.find((r) => r.found_by === by);
+      return row ? toCommunication(row) : null;
+    };
+    return { byMessageId: found('message'), byWebhookId: found('webhook'), latest: found('latest'), pending: found('pending') };
   }
 
   async insertCommunication(row: CommunicationRecord): Promise<void> {

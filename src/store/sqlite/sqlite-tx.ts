@@ -1,7 +1,7 @@
 /** The StoreTx primitives on the SQLite writer connection. Only called inside a group commit. */
 import type Database from 'better-sqlite3';
 import type { TurnState } from '../../protocol/index.js';
-import type { StoreTx, TurnChange } from '../store.js';
+import type { AnswerContext, StoreTx, TurnChange } from '../store.js';
 import type { CommunicationRecord, DeliveryPatch, DeliveryRecord, TaskPatch, TaskRecord } from '../records.js';
 import { column, sqlValue, toCommunication, toDelivery, toTask, type Row } from './rows.js';
 import { translateSqliteError } from './errors.js';
@@ -76,15 +76,11 @@ export class SqliteTx implements StoreTx {
     return row ? toCommunication(row) : null;
   }
 
-  async findAnswerRepeats(
-    taskId: string,
-    messageId: string,
-    agentId: string,
-    webhookId: string | null,
-  ): Promise<{ byMessageId: CommunicationRecord | null; byWebhookId: CommunicationRecord | null }> {
+  async readForAnswer(taskId: string, messageId: string, agentId: string, webhookId: string | null): Promise<AnswerContext> {
     return {
       byMessageId: await this.getCommunication(taskId, messageId),
       byWebhookId: webhookId === null ? null : await this.getCommunicationByWebhookId(agentId, webhookId),
+      ...(await this.latestTurns(taskId)),
     };
   }
 
