@@ -31,6 +31,23 @@ for (const dialect of DIALECTS) {
       assert.equal((await store.getTask('t1'))?.id, 't1');
     });
 
+    test('the first statement (the task lock, sent with BEGIN on PostgreSQL) takes any ID as a value', async (t) => {
+      const { store } = await dialect.fresh(t);
+      await store.insertAgent(agent('ag1'));
+      const odd = `t'1\\'; DROP TABLE tasks; --`;
+      await store.transaction(async (tx) => tx.insertTask(task(odd, 'ag1')));
+      const found = await store.transaction(async (tx) => {
+        const locked = await tx.getTaskForUpdate(odd);
+        await tx.updateTask(odd, { state: 'working', updatedAt: 3000 });
+        return locked;
+      });
+      assert.equal(found?.id, odd);
+      assert.equal(await store.transaction(async (tx) => tx.getTaskForUpdate("x' OR '1'='1")), null);
+      assert.equal((await store.getTask(odd))?.state, 'working', 'the transaction committed');
+      // A transaction that runs no statement commits nothing and still resolves.
+      assert.equal(await store.transaction(async () => 'nothing'), 'nothing');
+    });
+
     test('a throw rolls back everything the transaction wrote and rejects with that error', async (t) => {
       const { store } = await dialect.fresh(t);
       await store.insertAgent(agent('ag1'));

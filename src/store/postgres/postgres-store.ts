@@ -24,6 +24,7 @@ import type {
 } from '../records.js';
 import { isRetryableConflict, isUnavailable, translateError } from './errors.js';
 import { migrateDatabase } from './migrations.js';
+import { LazyTransaction } from './lazy-transaction.js';
 import { PostgresTx } from './postgres-tx.js';
 import { first, run } from './query.js';
 import { PG_TYPES, setClause, toAgent, toCommunication, toDelivery, toTask } from './rows.js';
@@ -101,14 +102,17 @@ export class PostgresStore implements Store {
   }
 
   private async runOnce<T>(client: PoolClient, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    await run(client, 'BEGIN');
+    // BEGIN goes out with the first statement (lazy-transaction.ts); a transaction that ran none has nothing to commit.
+    const connection = new LazyTransaction(client);
     let value: T;
     try {
-      value = await fn(new PostgresTx(client));
+      value = await fn(new PostgresTx(connection));
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // A connection that stopped answering is destroyed, not rolled back: that would wait out another timeout.
+      if (connection.begun && !isUnavailable(error)) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
+    if (!connection.begun) return value;
     let command: string;
     try {
       command = (await client.query('COMMIT')).command;

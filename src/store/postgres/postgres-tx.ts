@@ -2,17 +2,19 @@
 import type { TurnState } from '../../protocol/index.js';
 import type { AnswerContext, StoreTx, TurnChange } from '../store.js';
 import type { CommunicationRecord, DeliveryPatch, DeliveryRecord, TaskPatch, TaskRecord } from '../records.js';
-import { first, run, type Queryable } from './query.js';
+import type { LazyTransaction } from './lazy-transaction.js';
+import { first, run } from './query.js';
 import { setClause, toCommunication, toDelivery, toTask } from './rows.js';
 
 const PENDING_TURN = `turn_state IN ('queued', 'delivered', 'working')`;
 
 export class PostgresTx implements StoreTx {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: LazyTransaction) {}
 
   async getTaskForUpdate(taskId: string): Promise<TaskRecord | null> {
     // The row lock serialises writers of one task (seq allocation) until this transaction ends.
-    const row = await first(this.db, 'SELECT * FROM tasks WHERE id = $1 FOR UPDATE', [taskId]);
+    // Usually the first statement: it then shares its round trip with BEGIN.
+    const [row] = await this.db.first('SELECT * FROM tasks WHERE id = $1 FOR UPDATE', taskId);
     return row ? toTask(row) : null;
   }
 
