@@ -7,8 +7,20 @@
  * middleware (and re-parses the CSP) on every request, which cost about 5% of a webhook's CPU.
  * The headers are the same; here they are built once.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onSendHookHandler } from 'fastify';
 import helmet from 'helmet';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * For a route whose answer may become a long-lived stream: its security headers are added when
+     * Fastify sends a reply (every refusal and error) rather than on arrival, so an open stream
+     * carries no header block but its own (Node keeps one per response for the response's life).
+     * The route must also use `securityHeadersOnSend` as its onSend hook.
+     */
+    securityHeadersOnSend?: boolean;
+  }
+}
 
 export const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
@@ -28,13 +40,20 @@ export const DOCS_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'";
 
+const applyHeaders = helmet({
+  contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+  // SSE and the chat page are same-origin; no cross-origin embedding is wanted.
+  crossOriginEmbedderPolicy: false,
+});
+
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  const applyHeaders = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
-    // SSE and the chat page are same-origin; no cross-origin embedding is wanted.
-    crossOriginEmbedderPolicy: false,
-  });
   app.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.config.securityHeadersOnSend === true) return done();
     applyHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined));
   });
 }
+
+/** The onSend hook of a route with `config.securityHeadersOnSend`: the same headers, at send time. */
+export const securityHeadersOnSend: onSendHookHandler = (request, reply, payload, done) => {
+  applyHeaders(request.raw, reply.raw, (error) => (error ? done(error as Error) : done(null, payload)));
+};
