@@ -162,7 +162,7 @@ describe('logs', () => {
       const taskId = sent.body.taskId;
       await eventually(() => assert.ok(hook.received.some((r) => r.body.taskId === taskId)));
 
-      const stream = await openSse(`${server.url}/api/communications/stream?taskId=${taskId}`, { cookie });
+      const stream = await openSse(`${server.url}/api/communications/stream?taskId=${taskId}`, { cookie, 'x-request-id': 'trace-log-stream-1' });
       const signedBody = JSON.stringify({ taskId, response: `signed ${markers.signed}`, final: false });
       const signed = await fetch(`${server.url}${WEBHOOK}`, { method: 'POST', headers: { ...signedHeaders(agent.signingSecret, `wh_${randomUUID()}`, signedBody), 'x-request-id': 'trace-log-test-1' }, body: signedBody });
       assert.equal(signed.status, 200);
@@ -197,6 +197,9 @@ describe('logs', () => {
     assert.ok(requestLines.length > 10);
     for (const entry of requestLines) assert.ok(typeof entry.reqId === 'string' && entry.reqId.length > 0, `no reqId: ${JSON.stringify(entry)}`);
     assert.ok(entries.some((e) => e.reqId === 'trace-log-test-1'), 'a caller-supplied X-Request-Id is the reqId');
+    // A stream is a request like the others: one line when it comes in, one when it is over.
+    const streamLines = entries.filter((e) => e.reqId === 'trace-log-stream-1').map((e) => e.msg);
+    assert.deepEqual(streamLines, ['incoming request', 'request completed'], 'the stream\'s request lines');
     assert.ok(entries.some((e) => e.msg === 'request rejected'), 'rejections are logged (by code)');
 
     for (const value of [...secrets, ...Object.values(markers)]) {

@@ -1,4 +1,5 @@
 /** GET /api/communications/stream: Server-Sent Events for one task, resumable by Last-Event-ID. */
+import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
 import type { RelayContext } from '../../relay/context.js';
@@ -38,6 +39,28 @@ function lastEventId(value: unknown): number | undefined {
   return Number(value.trim());
 }
 
+/** A response error (a write after its end) must not take the process down: drop the connection. */
+function destroyOnError(this: ServerResponse): void {
+  this.destroy();
+}
+
+/**
+ * Fastify listens for the response's 'finish' and 'error', with one function for both, to run the
+ * onResponse hooks and log the completion. That listener holds the request and the reply, with their
+ * child logger and parsed cookies, for as long as the response lives: for a stream, hours, and about
+ * 1 KB per reader. A hijacked stream does its own bookkeeping (readers_connected, its "request
+ * completed" line), so the listener goes; its place on 'error' is taken by one shared function.
+ */
+function releaseFastify(res: ServerResponse): void {
+  const onFinish = new Set(res.listeners('finish'));
+  for (const listener of res.listeners('error')) {
+    if (!onFinish.has(listener)) continue;
+    res.removeListener('error', listener as (error: Error) => void);
+    res.removeListener('finish', listener as () => void);
+  }
+  res.on('error', destroyOnError);
+}
+
 export function streamRoutes(ctx: RelayContext, registry: StreamRegistry, heartbeats: Heartbeats): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
@@ -67,6 +90,9 @@ export function streamRoutes(ctx: RelayContext, registry: StreamRegistry, heartb
         }
         reply.hijack();
         const res = reply.raw;
+        releaseFastify(res);
+        const reqId = request.id;
+        const startedAt = performance.now() - reply.elapsedTime;
         res.socket?.setNoDelay(true);
         // Node keeps a response's header block for as long as the response lives, which for a
         // stream is hours, times every open stream. So a stream carries only what an event stream
@@ -92,6 +118,9 @@ export function streamRoutes(ctx: RelayContext, registry: StreamRegistry, heartb
           registry.release(key);
           stopBeating();
           ctx.metrics.readers.dec({ kind: 'sse' });
+          // As Fastify logs every other request (it no longer sees this one end). Streams stay out
+          // of the request latency histogram; readers_connected counts them.
+          ctx.log.info({ reqId, res: { statusCode: 200 }, responseTime: performance.now() - startedAt }, 'request completed');
         });
         registry.open.add(stream);
         stopBeating = heartbeats.add(stream);
