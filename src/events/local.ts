@@ -1,8 +1,15 @@
 /** The in-process broker: enough for one instance. */
 import type { Broker, Topic } from './broker.js';
 
+type Wake = (hint?: string) => void;
+
 export class LocalBroker implements Broker {
-  private readonly subscribers = new Map<Topic, Set<(hint?: string) => void>>();
+  /**
+   * A topic's subscribers: the function itself while there is one (a task usually has a single
+   * reader: its page's stream), a Set from the second on. A Set for every topic would cost ~200
+   * bytes per open stream.
+   */
+  private readonly subscribers = new Map<Topic, Wake | Set<Wake>>();
   private count = 0;
 
   async publish(topic: Topic, hint?: string): Promise<void> {
@@ -11,9 +18,10 @@ export class LocalBroker implements Broker {
 
   /** Calls the local subscribers of `topic`; shared brokers reuse this for remote events. */
   deliver(topic: Topic, hint?: string): void {
-    const set = this.subscribers.get(topic);
-    if (!set) return;
-    for (const wake of [...set]) {
+    const entry = this.subscribers.get(topic);
+    if (entry === undefined) return;
+    // A copy: a subscriber may unsubscribe (itself or another) while being woken.
+    for (const wake of typeof entry === 'function' ? [entry] : [...entry]) {
       try {
         wake(hint);
       } catch {
@@ -31,24 +39,29 @@ export class LocalBroker implements Broker {
     return [...this.subscribers.keys()];
   }
 
-  subscribe(topic: Topic, wake: (hint?: string) => void): () => void {
-    let set = this.subscribers.get(topic);
-    if (!set) {
-      set = new Set();
-      this.subscribers.set(topic, set);
-    }
-    set.add(wake);
+  subscribe(topic: Topic, wake: Wake): () => void {
+    const entry = this.subscribers.get(topic);
+    if (entry === undefined) this.subscribers.set(topic, wake);
+    else if (typeof entry !== 'function') entry.add(wake);
+    else if (entry !== wake) this.subscribers.set(topic, new Set([entry, wake]));
     this.count++;
     let active = true;
     return () => {
       if (!active) return;
       active = false;
       this.count--;
-      const current = this.subscribers.get(topic);
-      if (!current) return;
-      current.delete(wake);
-      if (current.size === 0) this.subscribers.delete(topic);
+      this.remove(topic, wake);
     };
+  }
+
+  private remove(topic: Topic, wake: Wake): void {
+    const entry = this.subscribers.get(topic);
+    if (entry === wake) {
+      this.subscribers.delete(topic);
+    } else if (entry !== undefined && typeof entry !== 'function' && entry.delete(wake)) {
+      // Back to the single function once one subscriber is left.
+      if (entry.size === 1) this.subscribers.set(topic, entry.values().next().value as Wake);
+    }
   }
 
   subscriberCount(): number {

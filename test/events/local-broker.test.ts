@@ -66,3 +66,46 @@ test('a hint reaches every subscriber of the topic as published; a publish witho
   await broker.publish('task:1');
   assert.deepEqual(heard, ['{"seq":3}', '{"seq":3}', undefined, undefined]);
 });
+
+test('a topic goes from one subscriber to several and back (the broker keeps a lone subscriber without a Set)', async (t) => {
+  const broker = new LocalBroker();
+  t.after(() => broker.close());
+  const woken: string[] = [];
+  const wake = (name: string) => () => woken.push(name);
+  const a = broker.subscribe('task:1', wake('a'));
+  await broker.publish('task:1');
+  const b = broker.subscribe('task:1', wake('b'));
+  const c = broker.subscribe('task:1', wake('c'));
+  await broker.publish('task:1');
+  a();
+  c();
+  await broker.publish('task:1');
+  const d = broker.subscribe('task:1', wake('d'));
+  await broker.publish('task:1');
+  b();
+  d();
+  await broker.publish('task:1');
+  assert.deepEqual(woken, ['a', 'a', 'b', 'c', 'b', 'b', 'd']);
+  assert.equal(broker.subscriberCount(), 0);
+  assert.deepEqual(broker.topics(), []);
+});
+
+test('the same function subscribed twice to a topic is woken once per publish, and both unsubscribes count', async (t) => {
+  const broker = new LocalBroker();
+  t.after(() => broker.close());
+  let wakes = 0;
+  const wake = (): void => {
+    wakes++;
+  };
+  const first = broker.subscribe('task:1', wake);
+  const second = broker.subscribe('task:1', wake);
+  await broker.publish('task:1');
+  assert.equal(wakes, 1);
+  assert.equal(broker.subscriberCount(), 2);
+  first();
+  second();
+  await broker.publish('task:1');
+  assert.equal(wakes, 1);
+  assert.equal(broker.subscriberCount(), 0);
+  assert.deepEqual(broker.topics(), []);
+});

@@ -49,15 +49,16 @@ describe('Heartbeats', () => {
     });
   }
 
-  test('a removed stream gets no more heartbeats, and stop() ends them all', () => {
+  test('a removed stream gets no more heartbeats (removing twice is harmless), and stop() ends them all', () => {
     const heartbeats = new Heartbeats(1000, 10);
     const log: number[] = [];
     const [kept, removed] = streams(2, log) as [Beating & { beats: number }, Beating & { beats: number }];
     heartbeats.add(kept);
-    const remove = heartbeats.add(removed);
+    const bucket = heartbeats.add(removed);
     mock.timers.tick(1000);
     assert.deepEqual([kept.beats, removed.beats], [1, 1]);
-    remove();
+    heartbeats.remove(removed, bucket);
+    heartbeats.remove(removed, bucket);
     mock.timers.tick(1000);
     assert.deepEqual([kept.beats, removed.beats], [2, 1]);
     heartbeats.stop();

@@ -1,4 +1,11 @@
-/** GET /api/communications/stream: Server-Sent Events for one task, resumable by Last-Event-ID. */
+/**
+ * GET /api/communications/stream: Server-Sent Events for one task, resumable by Last-Event-ID.
+ *
+ * An idle stream is held for hours, and an instance may hold tens of thousands, so what each one
+ * keeps alive is kept small: the header block Node stores is only the event stream's own, Fastify's
+ * request and reply are let go once the stream is open, and the stream's bookkeeping lives in
+ * objects and listeners shared by every stream rather than in closures of its own.
+ */
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
@@ -9,11 +16,24 @@ import { sessionRateLimit } from '../rate-limits.js';
 import { ErrorBody, StreamQuery } from '../schemas.js';
 import { securityHeadersOnSend } from '../security.js';
 import type { Heartbeats } from '../sse/heartbeats.js';
-import { TaskStream } from '../sse/task-stream.js';
+import { TaskStream, type StreamHost } from '../sse/task-stream.js';
 
-/** Open streams, so shutdown can end them cleanly with a retry hint. */
+/** An open stream, and what closing it gives back. */
+interface OpenStream {
+  stream: TaskStream;
+  /** The per-session limit's key it counts against. */
+  key: string;
+  /** Its Heartbeats bucket. */
+  bucket: number;
+  /** The request that opened it, and when (performance.now()), for its "request completed" line. */
+  reqId: string;
+  startedAt: number;
+}
+
+/** Open streams, so shutdown can end them cleanly with a retry hint; and how many each session holds. */
 export class StreamRegistry {
-  readonly open = new Set<TaskStream>();
+  /** By response: the 'close' listener that every stream shares finds its stream here. */
+  private readonly open = new Map<ServerResponse, OpenStream>();
   private readonly perSession = new Map<string, number>();
 
   claim(key: string, max: number): boolean {
@@ -29,8 +49,23 @@ export class StreamRegistry {
     else this.perSession.set(key, count);
   }
 
+  add(open: OpenStream): void {
+    this.open.set(open.stream.res, open);
+  }
+
+  get(res: ServerResponse): OpenStream | undefined {
+    return this.open.get(res);
+  }
+
+  /** Forgets the stream of `res`; returns it, or undefined when it was not (or no longer) open. */
+  delete(res: ServerResponse): OpenStream | undefined {
+    const open = this.open.get(res);
+    this.open.delete(res);
+    return open;
+  }
+
   endAll(retryMs: number): void {
-    for (const stream of [...this.open]) stream.end(retryMs);
+    for (const { stream } of [...this.open.values()]) stream.end(retryMs);
   }
 }
 
@@ -62,6 +97,23 @@ function releaseFastify(res: ServerResponse): void {
 }
 
 export function streamRoutes(ctx: RelayContext, registry: StreamRegistry, heartbeats: Heartbeats): FastifyPluginAsyncTypebox {
+  // One host and one 'close' listener for every stream (see TaskStream's StreamHost).
+  const host: StreamHost = {
+    closed(stream) {
+      const open = registry.delete(stream.res);
+      if (open === undefined) return;
+      registry.release(open.key);
+      heartbeats.remove(stream, open.bucket);
+      ctx.metrics.readers.dec({ kind: 'sse' });
+      // As Fastify logs every other request (it no longer sees this one end). Streams stay out of
+      // the request latency histogram; readers_connected counts them.
+      ctx.log.info({ reqId: open.reqId, res: { statusCode: 200 }, responseTime: performance.now() - open.startedAt }, 'request completed');
+    },
+  };
+  function onResponseClose(this: ServerResponse): void {
+    registry.get(this)?.stream.close();
+  }
+
   return async (app) => {
     app.get(
       '/api/communications/stream',
@@ -91,8 +143,6 @@ export function streamRoutes(ctx: RelayContext, registry: StreamRegistry, heartb
         reply.hijack();
         const res = reply.raw;
         releaseFastify(res);
-        const reqId = request.id;
-        const startedAt = performance.now() - reply.elapsedTime;
         res.socket?.setNoDelay(true);
         // Node keeps a response's header block for as long as the response lives, which for a
         // stream is hours, times every open stream. So a stream carries only what an event stream
@@ -111,19 +161,12 @@ export function streamRoutes(ctx: RelayContext, registry: StreamRegistry, heartb
         // and a header block written by itself is flattened in place by V8, where Node would
         // otherwise keep it as a rope of ~30 pieces (another ~1 KB per reader).
         res.flushHeaders();
-        let stopBeating = (): void => {};
         ctx.metrics.readers.inc({ kind: 'sse' });
-        const stream: TaskStream = new TaskStream(ctx, res, taskId, after, () => {
-          registry.open.delete(stream);
-          registry.release(key);
-          stopBeating();
-          ctx.metrics.readers.dec({ kind: 'sse' });
-          // As Fastify logs every other request (it no longer sees this one end). Streams stay out
-          // of the request latency histogram; readers_connected counts them.
-          ctx.log.info({ reqId, res: { statusCode: 200 }, responseTime: performance.now() - startedAt }, 'request completed');
-        });
-        registry.open.add(stream);
-        stopBeating = heartbeats.add(stream);
+        const stream = new TaskStream(ctx, res, taskId, after, host);
+        registry.add({ stream, key, bucket: heartbeats.add(stream), reqId: request.id, startedAt: performance.now() - reply.elapsedTime });
+        res.on('close', onResponseClose);
+        // The browser may have gone during the reads above, before there was a listener to hear it.
+        if (res.destroyed) stream.close();
       },
     );
   };

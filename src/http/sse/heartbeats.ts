@@ -2,6 +2,9 @@
  * Heartbeat comments keep proxies from cutting idle streams. Streams are spread over buckets and
  * one bucket is written per tick, so 10,000 streams never get their heartbeats in a single
  * event-loop turn (that would stall every other reader for ~15 ms).
+ *
+ * A stream's place is the number of its bucket, which the caller keeps and hands back to remove it:
+ * a small integer costs nothing, where a closure per stream would cost ~100 bytes per reader.
  */
 export interface Beating {
   heartbeat(): void;
@@ -20,14 +23,22 @@ export class Heartbeats {
     this.timer.unref();
   }
 
-  add(stream: Beating): () => void {
-    const bucket = this.buckets[this.next++ % this.buckets.length] as Set<Beating>;
-    bucket.add(stream);
-    return () => bucket.delete(stream);
+  /** Adds `stream`; returns its bucket, for `remove`. */
+  add(stream: Beating): number {
+    const bucket = this.next;
+    this.next = (this.next + 1) % this.buckets.length;
+    (this.buckets[bucket] as Set<Beating>).add(stream);
+    return bucket;
+  }
+
+  /** Removes `stream` from `bucket` (what `add` returned); removing twice does nothing. */
+  remove(stream: Beating, bucket: number): void {
+    this.buckets[bucket]?.delete(stream);
   }
 
   private beat(): void {
-    const bucket = this.buckets[this.tick++ % this.buckets.length] as Set<Beating>;
+    const bucket = this.buckets[this.tick] as Set<Beating>;
+    this.tick = (this.tick + 1) % this.buckets.length;
     for (const stream of bucket) stream.heartbeat();
   }
 

@@ -19,6 +19,15 @@ import { communicationView } from '../../relay/views.js';
 /** Reconnect delay the browser is told to use, in milliseconds. */
 export const SSE_RETRY_MS = 2000;
 
+/**
+ * What every stream of an app reports to. One object for all of them, so that an open stream holds
+ * no closures of its own: 10,000 idle readers make every per-stream byte count.
+ */
+export interface StreamHost {
+  /** Called once when `stream` closes, whichever side closed it. */
+  closed(stream: TaskStream): void;
+}
+
 export class TaskStream {
   private cursor: number;
   /** Every seq of the task up to this one has been read (and its answers sent); null before the first read. */
@@ -31,14 +40,14 @@ export class TaskStream {
 
   constructor(
     private readonly ctx: RelayContext,
-    private readonly res: ServerResponse,
+    /** The host closes the stream when this response closes (the browser went away). */
+    readonly res: ServerResponse,
     private readonly taskId: string,
     after: number,
-    private readonly onClose: () => void,
+    private readonly host: StreamHost,
   ) {
     this.cursor = after;
     this.unsubscribe = ctx.broker.subscribe(taskTopic(taskId), (hint) => this.wake(hint));
-    res.on('close', () => this.close());
     res.write(`retry: ${SSE_RETRY_MS}\n\n`);
     this.wake();
   }
@@ -112,10 +121,11 @@ export class TaskStream {
     this.close();
   }
 
-  private close(): void {
+  /** Stops the stream without writing to it (its response has closed, or `end` wrote the last bytes). */
+  close(): void {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
-    this.onClose();
+    this.host.closed(this);
   }
 }
