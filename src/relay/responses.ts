@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { MESSAGE_ID_PATTERN, type TurnState } from '../protocol/index.js';
 import { AppError } from '../errors.js';
 import { taskTopic } from '../events/broker.js';
-import type { AgentRecord, CommunicationRecord, TaskPatch } from '../store/records.js';
+import type { AgentRecord, CommunicationRecord, TaskPatch, TaskRecord } from '../store/records.js';
 import { UniqueViolationError } from '../store/store-errors.js';
 import type { AnswerContext, StoreTx } from '../store/store.js';
 import type { RelayContext } from './context.js';
@@ -104,15 +104,13 @@ type Stored = AcceptResult & { answer?: CommunicationRecord };
 function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost): Promise<Stored> {
   return ctx.store.transaction(async (tx): Promise<Stored> => {
     const now = ctx.now();
-    const task = await tx.getTaskForUpdate(post.taskId);
-    if (task === null) throw new AppError('TASK_NOT_FOUND');
-    if (task.agentId !== agent.id) throw new AppError('FORBIDDEN', 'This task belongs to another agent.');
     const patch: TaskPatch = { updatedAt: now };
 
     if (post.response !== undefined) {
       const messageId = post.messageId ?? (post.webhookId ? messageIdForWebhookId(post.webhookId) : newMessageId());
-      // The task's row is locked and an answer is not a turn, so what this reads holds for the whole transaction.
-      const turns = await tx.readForAnswer(task.id, messageId, agent.id, post.webhookId ?? null);
+      // The task's row is locked first and an answer is not a turn, so what this reads holds for the whole transaction.
+      const { task: locked, context: turns } = await tx.lockTaskForAnswer(post.taskId, messageId, agent.id, post.webhookId ?? null);
+      const task = checkTask(locked, agent);
       const duplicate = findDuplicate(post, turns);
       if (duplicate) return { taskId: task.id, messageId: duplicate.messageId, seq: duplicate.seq, duplicate: true };
       const turn = await turnFor(tx, task.id, post.inReplyTo, turns);
@@ -143,6 +141,7 @@ function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost):
     }
 
     // A status alone: the pending turn is now being worked on.
+    const task = checkTask(await tx.getTaskForUpdate(post.taskId), agent);
     Object.assign(patch, statusPatch(ctx, post, now));
     const { pending, latest } = await tx.latestTurns(task.id);
     if (pending && pending.turnState !== 'working' && isPending(pending.turnState)) {
@@ -152,6 +151,13 @@ function storeAgentPost(ctx: RelayContext, agent: AgentRecord, post: AgentPost):
     await tx.updateTask(task.id, patch);
     return { taskId: task.id, duplicate: false };
   });
+}
+
+/** The task the agent may post to: it exists and is the agent's. */
+function checkTask(task: TaskRecord | null, agent: AgentRecord): TaskRecord {
+  if (task === null) throw new AppError('TASK_NOT_FOUND');
+  if (task.agentId !== agent.id) throw new AppError('FORBIDDEN', 'This task belongs to another agent.');
+  return task;
 }
 
 /** The task fields a posted status sets; it expires by itself after STATUS_TTL_MS unless refreshed. */

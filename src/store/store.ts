@@ -53,6 +53,16 @@ export interface StoreTx {
     agentId: string,
     webhookId: string | null,
   ): Promise<AnswerContext>;
+  /**
+   * getTaskForUpdate, then readForAnswer once the lock is held: one round trip on PostgreSQL (with
+   * BEGIN too, when it comes first). The context is read even when there is no such task.
+   */
+  lockTaskForAnswer(
+    taskId: string,
+    messageId: string,
+    agentId: string,
+    webhookId: string | null,
+  ): Promise<{ task: TaskRecord | null; context: AnswerContext }>;
   insertCommunication(row: CommunicationRecord): Promise<void>;
   /**
    * insertCommunication, then setTurnState for the turn the message settles (if any), then

@@ -99,6 +99,26 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    test('lockTaskForAnswer locks the task and reads what readForAnswer reads, any value being only a value', async (t) => {
+      const { store } = await dialect.fresh(t);
+      await seed(store);
+      await store.transaction(async (tx) => {
+        const { task: locked, context } = await tx.lockTaskForAnswer('t1', 'a2', 'ag1', 'wh-2');
+        assert.equal(locked?.id, 't1');
+        assert.deepEqual(context, await tx.readForAnswer('t1', 'a2', 'ag1', 'wh-2'));
+        assert.deepEqual([context.byMessageId?.seq, context.byWebhookId?.seq, context.latest?.messageId], [2, 2, 'u3']);
+      });
+      // As the first statement of a transaction (sent with BEGIN on PostgreSQL), and later in one.
+      for (const first of [true, false]) {
+        const odd = await store.transaction(async (tx) => {
+          if (!first) await tx.getTaskForUpdate('t1');
+          return tx.lockTaskForAnswer("t1' OR '1'='1", "$2'; DROP TABLE tasks; --", 'ag1\\', "it's $1");
+        });
+        assert.deepEqual(odd, { task: null, context: { byMessageId: null, byWebhookId: null, latest: null, pending: null } });
+      }
+      assert.equal((await store.getTask('t1'))?.id, 't1');
+    });
+
     test('appendMessage inserts the message, settles its turn and patches the task, all or nothing', async (t) => {
       const { store } = await dialect.fresh(t);
       await seed(store);

@@ -1,14 +1,20 @@
 /**
- * A transaction's connection that sends BEGIN with its first statement instead of on its own.
- * Every round trip counts on PostgreSQL (each one wakes a backend process, which waits for a CPU
- * on a busy machine), and node-pg sends one statement per round trip. The usual first statement,
- * the task lock, has one parameter, so it can go out with BEGIN as one simple query, its value
- * quoted by the driver's own escapeLiteral. Any other first statement gets BEGIN sent before it.
+ * A transaction's connection that sends BEGIN with its first statement instead of on its own, and
+ * can send several statements in one round trip.
+ *
+ * Every round trip counts on PostgreSQL (each one wakes a backend process, which waits for a CPU on
+ * a busy machine), and node-pg sends one parameterised statement per round trip. A simple query may
+ * hold several statements, though, run one after another, each with its own snapshot (READ
+ * COMMITTED), so a read placed after a row lock sees everything committed before the lock was
+ * granted. Values are written into such a query by the driver's own escapeLiteral.
  */
 import type { PoolClient, QueryResult } from 'pg';
 import { translateError } from './errors.js';
 import type { Queryable } from './query.js';
 import type { Row } from './rows.js';
+
+/** A value written into a simple query: text, or NULL. */
+export type Literal = string | null;
 
 export class LazyTransaction implements Queryable {
   /** True once BEGIN has been sent (or is on its way). */
@@ -25,18 +31,25 @@ export class LazyTransaction implements Queryable {
   }
 
   /**
-   * Runs `sql`, in which `$1` stands for `value`, as the transaction's first statement, in the same
-   * round trip as BEGIN; after the first statement it is a plain query.
+   * Runs `statements` (in which `$n` stands for `values[n-1]`) in one round trip, with BEGIN in
+   * front when the transaction has not begun yet. Returns each statement's rows.
    */
-  async first(sql: string, value: string): Promise<Row[]> {
-    if (this.begun) return (await this.query(sql, [value])).rows;
+  async batch(statements: readonly string[], values: readonly Literal[]): Promise<Row[][]> {
+    const literal = (n: number): string => {
+      const value = values[n - 1];
+      if (value === undefined) throw new Error(`no value for $${n}`);
+      return value === null ? 'NULL' : this.client.escapeLiteral(value);
+    };
+    const sql = statements.map((s) => s.replace(/\$(\d+)/g, (_, n: string) => literal(Number(n)))).join(';\n');
+    const prefix = this.begun ? '' : 'BEGIN;\n';
     this.begun = true;
-    const inlined = sql.replace('$1', this.client.escapeLiteral(value));
+    let results: Array<QueryResult<Row>>;
     try {
-      const results = (await this.client.query<Row>(`BEGIN; ${inlined}`)) as unknown as Array<QueryResult<Row>>;
-      return results[1]?.rows ?? [];
+      const result = (await this.client.query<Row>(prefix + sql)) as unknown as QueryResult<Row> | Array<QueryResult<Row>>;
+      results = Array.isArray(result) ? result : [result];
     } catch (error) {
       throw translateError(error);
     }
+    return results.slice(prefix ? 1 : 0).map((r) => r.rows);
   }
 }

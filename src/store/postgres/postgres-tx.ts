@@ -4,9 +4,30 @@ import type { AnswerContext, StoreTx, TurnChange } from '../store.js';
 import type { CommunicationRecord, DeliveryPatch, DeliveryRecord, TaskPatch, TaskRecord } from '../records.js';
 import type { LazyTransaction } from './lazy-transaction.js';
 import { first, run } from './query.js';
-import { setClause, toCommunication, toDelivery, toTask } from './rows.js';
+import { setClause, toCommunication, toDelivery, toTask, type Row } from './rows.js';
 
 const PENDING_TURN = `turn_state IN ('queued', 'delivered', 'working')`;
+
+/** The row lock serialises writers of one task (seq allocation) until the transaction ends. */
+const LOCK_TASK = 'SELECT * FROM tasks WHERE id = $1 FOR UPDATE';
+
+/** readForAnswer's four look-ups, each row tagged with what found it. */
+const READ_FOR_ANSWER = `SELECT 'message' AS found_by, * FROM communications WHERE task_id = $1 AND message_id = $2
+  UNION ALL
+  SELECT 'webhook' AS found_by, * FROM communications WHERE $4::text IS NOT NULL AND agent_id = $3 AND webhook_id = $4
+  UNION ALL
+  (SELECT 'latest' AS found_by, * FROM communications WHERE task_id = $1 AND direction = 'user' ORDER BY seq DESC LIMIT 1)
+  UNION ALL
+  (SELECT 'pending' AS found_by, * FROM communications WHERE task_id = $1 AND direction = 'user' AND ${PENDING_TURN}
+   ORDER BY seq DESC LIMIT 1)`;
+
+function answerContext(rows: Row[]): AnswerContext {
+  const found = (by: string): CommunicationRecord | null => {
+    const row = rows.find((r) => r.found_by === by);
+    return row ? toCommunication(row) : null;
+  };
+  return { byMessageId: found('message'), byWebhookId: found('webhook'), latest: found('latest'), pending: found('pending') };
+}
 
 export class PostgresTx implements StoreTx {
   constructor(private readonly db: LazyTransaction) {}
@@ -14,8 +35,14 @@ export class PostgresTx implements StoreTx {
   async getTaskForUpdate(taskId: string): Promise<TaskRecord | null> {
     // The row lock serialises writers of one task (seq allocation) until this transaction ends.
     // Usually the first statement: it then shares its round trip with BEGIN.
-    const [row] = await this.db.first('SELECT * FROM tasks WHERE id = $1 FOR UPDATE', taskId);
+    const [[row] = []] = await this.db.batch([LOCK_TASK], [taskId]);
     return row ? toTask(row) : null;
+  }
+
+  async lockTaskForAnswer(taskId: string, messageId: string, agentId: string, webhookId: string | null): Promise<{ task: TaskRecord | null; context: AnswerContext }> {
+    // One round trip: the lock (with BEGIN, when first), then the reads, which run once it is granted.
+    const [[row] = [], rows = []] = await this.db.batch([LOCK_TASK, READ_FOR_ANSWER], [taskId, messageId, agentId, webhookId]);
+    return { task: row ? toTask(row) : null, context: answerContext(rows) };
   }
 
   async insertTask(task: TaskRecord): Promise<void> {
@@ -56,23 +83,7 @@ export class PostgresTx implements StoreTx {
   }
 
   async readForAnswer(taskId: string, messageId: string, agentId: string, webhookId: string | null): Promise<AnswerContext> {
-    const rows = await run(
-      this.db,
-      `SELECT 'message' AS found_by, * FROM communications WHERE task_id = $1 AND message_id = $2
-       UNION ALL
-       SELECT 'webhook' AS found_by, * FROM communications WHERE $4::text IS NOT NULL AND agent_id = $3 AND webhook_id = $4
-       UNION ALL
-       (SELECT 'latest' AS found_by, * FROM communications WHERE task_id = $1 AND direction = 'user' ORDER BY seq DESC LIMIT 1)
-       UNION ALL
-       (SELECT 'pending' AS found_by, * FROM communications WHERE task_id = $1 AND direction = 'user' AND ${PENDING_TURN}
-        ORDER BY seq DESC LIMIT 1)`,
-      [taskId, messageId, agentId, webhookId],
-    );
-    const found = (by: string): CommunicationRecord | null => {
-      const row = rows.find((r) => r.found_by === by);
-      return row ? toCommunication(row) : null;
-    };
-    return { byMessageId: found('message'), byWebhookId: found('webhook'), latest: found('latest'), pending: found('pending') };
+    return answerContext(await run(this.db, READ_FOR_ANSWER, [taskId, messageId, agentId, webhookId]));
   }
 
   async insertCommunication(row: CommunicationRecord): Promise<void> {

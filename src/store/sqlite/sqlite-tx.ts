@@ -76,6 +76,10 @@ export class SqliteTx implements StoreTx {
     return row ? toCommunication(row) : null;
   }
 
+  async lockTaskForAnswer(taskId: string, messageId: string, agentId: string, webhookId: string | null): Promise<{ task: TaskRecord | null; context: AnswerContext }> {
+    return { task: await this.getTaskForUpdate(taskId), context: await this.readForAnswer(taskId, messageId, agentId, webhookId) };
+  }
+
   async readForAnswer(taskId: string, messageId: string, agentId: string, webhookId: string | null): Promise<AnswerContext> {
     return {
       byMessageId: await this.getCommunication(taskId, messageId),
