@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { agentByToken, verifyAgentSignature } from '../relay/agents.js';
+import { agentByToken, agentOfTask, verifyAgentSignature } from '../relay/agents.js';
 import type { RelayContext } from '../relay/context.js';
 import { newSessionToken, sha256 } from '../relay/ids.js';
 import type { Reader } from '../relay/readers.js';
@@ -146,11 +146,15 @@ export async function authenticateAgent(
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(ctx.now() / 1000 - seconds) > SIGNATURE_TOLERANCE_S) {
     throw new AppError('SIGNATURE_INVALID', 'webhook-timestamp is missing or more than 5 minutes from now.');
   }
-  // The signing secret is the task's agent's: one read finds both (null: no such task).
-  const agent = await ctx.store.getAgentOfTask(taskId);
+  // The signing secret is the task's agent's (null: no such task). A failure against a cached
+  // record is checked once more against the stored one: the secret may have just been rotated.
+  const headers = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
+  const found = await agentOfTask(ctx, taskId);
+  let agent = found.agent;
   if (agent === null) throw new AppError('TASK_NOT_FOUND');
-  if (!verifyAgentSignature(agent, request.rawBody ?? '', { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }, ctx.now())) {
-    throw new AppError('SIGNATURE_INVALID');
+  if (!verifyAgentSignature(agent, request.rawBody ?? '', headers, ctx.now())) {
+    if (found.cached) agent = (await agentOfTask(ctx, taskId, true)).agent;
+    if (agent === null || !verifyAgentSignature(agent, request.rawBody ?? '', headers, ctx.now())) throw new AppError('SIGNATURE_INVALID');
   }
   return { agent, webhookId: id };
 }

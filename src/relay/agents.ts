@@ -74,8 +74,9 @@ export async function rotateAgentCredentials(
 }
 
 /**
- * Token lookups are on every agent request, so hits are remembered briefly. A rotated or revoked
- * token therefore stops working within TOKEN_CACHE_MS (on other instances too).
+ * Credential lookups are on every agent request, so hits are remembered briefly: tokens by their
+ * hash, and each task's agent for signed webhooks (agentOfTask). A rotated or revoked token or
+ * secret therefore stops working within TOKEN_CACHE_MS (on other instances too).
  */
 export const TOKEN_CACHE_MS = 2000;
 const TOKEN_CACHE_MAX = 10_000;
@@ -101,9 +102,43 @@ export async function agentByToken(ctx: RelayContext, token: string): Promise<Ag
   return agent;
 }
 
-/** Forgets cached tokens at once (after a rotation on this instance). */
+/** Forgets cached credentials at once (after a rotation on this instance). */
 export function forgetCachedTokens(ctx: RelayContext): void {
   tokenCache.get(ctx)?.clear();
+  const agents = agentCache.get(ctx);
+  agents?.byAgent.clear();
+}
+
+/** Signed webhooks: which agent a task belongs to (never changes), and each agent's record, briefly. */
+interface AgentCache {
+  taskAgent: Map<string, string>;
+  byAgent: Map<string, { agent: AgentRecord; until: number }>;
+}
+const TASK_AGENT_MAX = 100_000;
+const agentCache = new WeakMap<RelayContext, AgentCache>();
+
+/**
+ * The agent a task belongs to, whose secret signs its webhooks (null when there is no such task),
+ * and whether the record came from the cache. With `fresh`, the cache is skipped: after a signature
+ * failed against a cached record, so that a secret just rotated on another instance is accepted.
+ */
+export async function agentOfTask(ctx: RelayContext, taskId: string, fresh = false): Promise<{ agent: AgentRecord | null; cached: boolean }> {
+  let cache = agentCache.get(ctx);
+  if (!cache) {
+    cache = { taskAgent: new Map(), byAgent: new Map() };
+    agentCache.set(ctx, cache);
+  }
+  const now = ctx.now();
+  const agentId = cache.taskAgent.get(taskId);
+  const hit = agentId === undefined ? undefined : cache.byAgent.get(agentId);
+  if (!fresh && hit && hit.until > now) return { agent: hit.agent, cached: true };
+  const agent = await ctx.store.getAgentOfTask(taskId);
+  if (agent === null) return { agent, cached: false };
+  if (cache.taskAgent.size >= TASK_AGENT_MAX) cache.taskAgent.clear();
+  cache.taskAgent.set(taskId, agent.id);
+  if (cache.byAgent.size >= TOKEN_CACHE_MAX) cache.byAgent.clear();
+  cache.byAgent.set(agent.id, { agent, until: now + TOKEN_CACHE_MS });
+  return { agent, cached: false };
 }
 
 /** Signature headers as Standard Webhooks names them. */

@@ -215,6 +215,32 @@ describe('two instances on one PostgreSQL database', { skip: postgresSkip(), tim
     console.log(`# revoked token refused by B ${Date.now() - revokedAt} ms after the rotation on A`);
   });
 
+  test('a signing secret rotated on A: the new one works on B at once, the revoked one stops within the cache time', async () => {
+    const other = await a.createAgent({ name: 'Signing agent' });
+    const browser = new Browser();
+    const { taskId } = (await browser.on(a.url).send(other.id, 'hi')).body;
+    let n = 0;
+    const signed = (server: TestServer, secret: string): Promise<Response> => {
+      const id = `wh_rotation_${++n}`;
+      const at = new Date();
+      const body = JSON.stringify({ taskId, response: `signed ${n}`, final: false });
+      return fetch(`${server.url}/api/communications/webhook-response`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, at, body) },
+        body,
+      });
+    };
+    // B has verified with the old secret, so it may have the agent cached.
+    assert.equal((await signed(b, other.signingSecret)).status, 200);
+    const rotated = await fetch(`${a.url}/api/agents/${other.id}/rotate?graceSeconds=0`, { method: 'POST', headers: { authorization: `Bearer ${a.adminToken}` } });
+    assert.equal(rotated.status, 200);
+    const fresh = (await rotated.json()) as AgentCredentials;
+    assert.equal((await signed(b, fresh.signingSecret)).status, 200, 'the new secret works on B at once');
+    const revokedAt = Date.now();
+    await eventually(async () => assert.equal((await signed(b, other.signingSecret)).status, 401), 5000, 100);
+    console.log(`# revoked secret refused by B ${Date.now() - revokedAt} ms after the rotation on A`);
+  });
+
   test('the shared outbox delivers each of 200 messages exactly once, in one successful attempt', async (t) => {
     const endpoint = await startAgentServer({ status: 200, delayMs: 5 });
     t.after(() => endpoint.close());
