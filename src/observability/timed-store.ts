@@ -25,14 +25,22 @@ export function timedStore(store: Store, observe: StoreTimer): Store {
         wrapper = UNTIMED.has(key) || typeof key !== 'string'
           ? method.bind(target)
           : (...args: unknown[]): unknown => {
-              const start = process.hrtime.bigint();
-              const done = (): void => observe(key, Number(process.hrtime.bigint() - start) / 1e9);
+              const start = performance.now();
               const result = method.apply(target, args);
               if (!(result instanceof Promise)) {
-                done();
+                observe(key, (performance.now() - start) / 1000);
                 return result;
               }
-              return result.finally(done);
+              return result.then(
+                (value: unknown) => {
+                  observe(key, (performance.now() - start) / 1000);
+                  return value;
+                },
+                (error: unknown) => {
+                  observe(key, (performance.now() - start) / 1000);
+                  throw error;
+                },
+              );
             };
         wrappers.set(key, wrapper);
       }

@@ -141,6 +141,18 @@ export async function agentOfTask(ctx: RelayContext, taskId: string, fresh = fal
   return { agent, cached: false };
 }
 
+/** A verifier per secret: building one decodes the secret, on every webhook otherwise. */
+const verifiers = new Map<string, Webhook>();
+function verifierFor(secret: string): Webhook {
+  let verifier = verifiers.get(secret);
+  if (verifier === undefined) {
+    if (verifiers.size >= TOKEN_CACHE_MAX) verifiers.clear();
+    verifier = new Webhook(secret);
+    verifiers.set(secret, verifier);
+  }
+  return verifier;
+}
+
 /** Signature headers as Standard Webhooks names them. */
 export interface SignatureHeaders {
   'webhook-id': string;
@@ -164,7 +176,7 @@ export function verifyAgentSignature(
   }
   for (const secret of secrets) {
     try {
-      new Webhook(secret).verify(rawBody, { ...headers });
+      verifierFor(secret).verify(rawBody, { ...headers });
       return true;
     } catch {
       // try the next secret

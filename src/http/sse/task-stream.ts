@@ -58,22 +58,32 @@ export class TaskStream {
 
   wake(hint?: string): void {
     if (this.closed) return;
-    if (hint !== undefined && !this.reading) this.sendHinted(hint);
     if (this.reading) {
       this.dirty = true;
+      return;
+    }
+    if (hint !== undefined && this.sendHinted(hint)) {
+      // The answer is out. The read that refreshes the task view waits until the requests already
+      // queued (the webhook's own reply among them) have been served; wakes meanwhile join it.
+      this.reading = true;
+      setImmediate(() => {
+        this.reading = false;
+        this.wake();
+      });
       return;
     }
     void this.read();
   }
 
   /** Sends the hinted answer if it is exactly the task's next seq; otherwise leaves it to the read. */
-  private sendHinted(hint: string): void {
-    if (this.knownSeq === null) return;
+  private sendHinted(hint: string): boolean {
+    if (this.knownSeq === null) return false;
     const answer = readAnswerHint(hint, this.taskId);
-    if (answer === null || answer.seq !== this.knownSeq + 1) return;
+    if (answer === null || answer.seq !== this.knownSeq + 1) return false;
     this.knownSeq = answer.seq;
     this.cursor = answer.seq;
     this.res.write(`id: ${answer.seq}\nevent: response\ndata: ${JSON.stringify(answer)}\n\n`);
+    return true;
   }
 
   private async read(): Promise<void> {
