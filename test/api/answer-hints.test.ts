@@ -50,6 +50,12 @@ describe('answer hints', () => {
         stored.map((r) => r.seq),
         'event ids are the seqs',
       );
+      // The answers went out first; the task view that follows them catches up with the store.
+      const { task } = (await page.responses(taskId, '&after=0')).body;
+      await eventually(async () => {
+        const views = stream.events.filter((e) => e.event === 'task').map((e) => JSON.parse(e.data) as { version: number; state: string });
+        assert.deepEqual(views.at(-1), { ...views.at(-1), version: task.version, state: 'answered' });
+      });
     } finally {
       stream.close();
     }
