@@ -1,9 +1,10 @@
 /**
  * Sends one delivery to an agent endpoint: JSON body, Standard Webhooks headers signed with the
- * agent's secret by the `standardwebhooks` package. The webhook-id is the delivery ID, the same on
- * every retry, so the agent can de-duplicate; the timestamp and signature are fresh on each try.
+ * agent's secret by the `standardwebhooks` package (its HMAC computed natively: see
+ * relay/standard-webhook.ts). The webhook-id is the delivery ID, the same on every retry, so the
+ * agent can de-duplicate; the timestamp and signature are fresh on each try.
  */
-import { Webhook } from 'standardwebhooks';
+import { StandardWebhook } from '../relay/standard-webhook.js';
 import type { AgentRecord, DeliveryRecord } from '../store/records.js';
 import { PostTimeoutError, type HttpPoster } from './http-post.js';
 
@@ -23,7 +24,7 @@ export function signedHeaders(secrets: string | readonly string[], id: string, b
     'user-agent': 'webhook-chat-delivery/1',
     'webhook-id': id,
     'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-    'webhook-signature': list.map((secret) => new Webhook(secret).sign(id, at, body)).join(' '),
+    'webhook-signature': list.map((secret) => new StandardWebhook(secret).sign(id, at, body)).join(' '),
   };
 }
 

@@ -1,11 +1,11 @@
 /** Agents: registration, credential rotation and authentication (bearer token or signature). */
-import { Webhook } from 'standardwebhooks';
 import type { AgentCredentials } from '../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { AgentRecord } from '../store/records.js';
 import { UniqueViolationError } from '../store/store-errors.js';
 import type { RelayContext } from './context.js';
 import { newAgentId, newAgentToken, newSigningSecret, sha256 } from './ids.js';
+import { StandardWebhook } from './standard-webhook.js';
 
 export interface NewAgentInput {
   id?: string;
@@ -142,12 +142,12 @@ export async function agentOfTask(ctx: RelayContext, taskId: string, fresh = fal
 }
 
 /** A verifier per secret: building one decodes the secret, on every webhook otherwise. */
-const verifiers = new Map<string, Webhook>();
-function verifierFor(secret: string): Webhook {
+const verifiers = new Map<string, StandardWebhook>();
+function verifierFor(secret: string): StandardWebhook {
   let verifier = verifiers.get(secret);
   if (verifier === undefined) {
     if (verifiers.size >= TOKEN_CACHE_MAX) verifiers.clear();
-    verifier = new Webhook(secret);
+    verifier = new StandardWebhook(secret);
     verifiers.set(secret, verifier);
   }
   return verifier;
@@ -176,7 +176,8 @@ export function verifyAgentSignature(
   }
   for (const secret of secrets) {
     try {
-      verifierFor(secret).verify(rawBody, { ...headers });
+      // The route has parsed the body already; the package would parse it again.
+      verifierFor(secret).verify(rawBody, { ...headers }, { jsonParse: false });
       return true;
     } catch {
       // try the next secret
