@@ -32,13 +32,33 @@ export class SqliteTx implements StoreTx {
     }
   }
 
-  private patch(table: string, idColumn: string, id: string, patch: object, extra = ''): void {
-    const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
-    const sets = entries.map(([k]) => `${column(k)} = @${k}`);
-    if (extra) sets.push(extra);
-    const params: Record<string, unknown> = { __id: id };
-    for (const [k, v] of entries) params[k] = sqlValue(v);
-    this.sql(`UPDATE ${table} SET ${sets.join(', ')} WHERE ${idColumn} = @__id`).run(params);
+  /** Patch statements by table and the patch's keys, in order: building the SQL each time is measurable. */
+  private readonly patches = new Map<string, Database.Statement>();
+
+  /**
+   * `UPDATE table SET <each defined key> … WHERE idColumn = id`, with `extra` appended to the SET
+   * list and `returning` (a column) read back. Values are bound by position, in the patch's order.
+   */
+  private patch(table: string, idColumn: string, id: string, patch: object, extra = '', returning = ''): unknown {
+    let key = `${table}|${extra}|${returning}`;
+    const values: unknown[] = [];
+    const keys: string[] = [];
+    for (const k in patch) {
+      const v = (patch as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      key += `|${k}`;
+      keys.push(k);
+      values.push(sqlValue(v));
+    }
+    let statement = this.patches.get(key);
+    if (!statement) {
+      const sets = keys.map((k) => `${column(k)} = ?`);
+      if (extra) sets.push(extra);
+      statement = this.db.prepare(`UPDATE ${table} SET ${sets.join(', ')} WHERE ${idColumn} = ?${returning ? ` RETURNING ${returning}` : ''}`);
+      this.patches.set(key, statement);
+    }
+    values.push(id);
+    return returning ? statement.get(...values) : statement.run(...values);
   }
 
   async getTaskForUpdate(taskId: string): Promise<TaskRecord | null> {
@@ -57,8 +77,7 @@ export class SqliteTx implements StoreTx {
   }
 
   async updateTask(taskId: string, patch: TaskPatch): Promise<number> {
-    this.patch('tasks', 'id', taskId, patch, 'version = version + 1');
-    const row = this.sql('SELECT version FROM tasks WHERE id = ?').get(taskId) as { version: number } | undefined;
+    const row = this.patch('tasks', 'id', taskId, patch, 'version = version + 1', 'version') as { version: number } | undefined;
     return row?.version ?? 0;
   }
 
@@ -89,13 +108,29 @@ export class SqliteTx implements StoreTx {
   }
 
   async insertCommunication(row: CommunicationRecord): Promise<void> {
-    this.insert(
-      `INSERT INTO communications (task_id, seq, message_id, direction, agent_id, response, final, in_reply_to,
-         webhook_id, turn_state, turn_updated_at, created_at)
-       VALUES (@taskId, @seq, @messageId, @direction, @agentId, @response, @final, @inReplyTo,
-         @webhookId, @turnState, @turnUpdatedAt, @createdAt)`,
-      { ...row, final: row.final ? 1 : 0 },
-    );
+    try {
+      // Bound by position: no per-row parameter object to build (this runs for every message).
+      this.sql(
+        `INSERT INTO communications (task_id, seq, message_id, direction, agent_id, response, final, in_reply_to,
+           webhook_id, turn_state, turn_updated_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        row.taskId,
+        row.seq,
+        row.messageId,
+        row.direction,
+        row.agentId,
+        row.response,
+        row.final ? 1 : 0,
+        row.inReplyTo,
+        row.webhookId,
+        row.turnState,
+        row.turnUpdatedAt,
+        row.createdAt,
+      );
+    } catch (error) {
+      throw translateSqliteError(error);
+    }
   }
 
   async appendMessage(row: CommunicationRecord, patch: TaskPatch, turn?: TurnChange): Promise<number> {
