@@ -77,4 +77,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_message ON deliveries (task_id, message_id);
   CREATE INDEX deliveries_state ON deliveries (state, created_at);
   `,
+  // 2: message IDs are looked up across tasks only for user messages (a retried first message), so
+  // agent answers, most of the rows, no longer pay for an entry in this index.
+  `
+  DROP INDEX communications_message;
+  CREATE INDEX communications_user_message ON communications (message_id) WHERE direction = 'user';
+  `,
 ];
