@@ -5,8 +5,11 @@
  *
  * helmet is used directly rather than through @fastify/helmet: the plugin builds a new helmet
  * middleware (and re-parses the CSP) on every request, which cost about 5% of a webhook's CPU.
- * The headers are the same; here they are built once.
+ * With this configuration helmet's headers do not depend on the request, so they are captured
+ * from helmet once, at start, and each reply gets that same set through Fastify's own headers
+ * (sent in one writeHead), instead of helmet's dozen middlewares and setHeader calls each time.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, onSendHookHandler } from 'fastify';
 import helmet from 'helmet';
 
@@ -46,14 +49,37 @@ const applyHeaders = helmet({
   crossOriginEmbedderPolicy: false,
 });
 
+/** The headers helmet sets (and none it removes), captured by running it once on a recording response. */
+export function captureHelmetHeaders(): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader(name: string, value: unknown) {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let finished = false;
+  applyHeaders({ headers: {} } as IncomingMessage, recorder as unknown as ServerResponse, (error) => {
+    if (error) throw error;
+    finished = true;
+  });
+  if (!finished) throw new Error('helmet did not set its headers synchronously');
+  return Object.freeze(headers);
+}
+
+export const SECURITY_HEADERS = captureHelmetHeaders();
+
 export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.routeOptions.config.securityHeadersOnSend === true) return done();
-    applyHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined));
+    if (request.routeOptions.config.securityHeadersOnSend !== true) reply.headers(SECURITY_HEADERS);
+    done();
   });
 }
 
 /** The onSend hook of a route with `config.securityHeadersOnSend`: the same headers, at send time. */
 export const securityHeadersOnSend: onSendHookHandler = (request, reply, payload, done) => {
-  applyHeaders(request.raw, reply.raw, (error) => (error ? done(error as Error) : done(null, payload)));
+  reply.headers(SECURITY_HEADERS);
+  done(null, payload);
 };
