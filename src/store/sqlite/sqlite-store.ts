@@ -159,7 +159,12 @@ export class SqliteStore implements Store {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled && !this.flushing) {
         this.scheduled = true;
-        setImmediate(() => void this.flush());
+        // Idle (the store fsyncs the WAL, and no fsync is running): start as soon as the caller's
+        // synchronous work is done, so a lone webhook does not wait behind the rest of the event
+        // loop's turn. Busy: wait for the turn to end, so that everything queued meanwhile commits
+        // as one group (and one fsync).
+        if (this.walPath !== null && this.syncing === 0) queueMicrotask(() => void this.flush());
+        else setImmediate(() => void this.flush());
       }
     });
   }
