@@ -18,6 +18,8 @@ import { startSocketIoServer } from './support/socketio.js';
 const ALL_MODES: ReaderMode[] = ['sse', 'longpoll', 'socketio', 'poll'];
 /** BENCH_MODES=sse,socketio runs only those modes (for looking into one; the report then lacks the others). */
 const MODES: ReaderMode[] = process.env.BENCH_MODES ? ALL_MODES.filter((m) => process.env.BENCH_MODES?.split(',').includes(m)) : ALL_MODES;
+/** BENCH_RATES=500 runs only those webhook rates (same purpose). */
+const RATES: number[] = process.env.BENCH_RATES ? process.env.BENCH_RATES.split(',').map(Number).filter((r) => r > 0) : [500, 2000];
 const NAMES: Record<ReaderMode, string> = { sse: 'SSE', longpoll: 'long-poll', socketio: 'Socket.IO', poll: '1 s polling' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -35,7 +37,7 @@ export const latency: Bench = async ({ quick, log }) => {
   const taskCount = quick ? 200 : 1000;
   const durationMs = quick ? 1500 : 10_000;
   const warmupMs = quick ? 500 : 1500;
-  const rates = [500, 2000];
+  const rates = RATES;
 
   const dbPath = join(tempDir(), 'chat.db');
   const store = await openSeedStore(dbPath);
