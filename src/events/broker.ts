@@ -8,12 +8,21 @@
  * may drop hints at will (too large for a NOTIFY, several for one topic at once), never the wake-up.
  */
 
+/**
+ * A hint, or a function that makes it: a broker calls the function only when someone could use the
+ * hint (the in-process broker, only when the topic has a subscriber here), and at most once.
+ */
+export type Hint = string | (() => string);
+
+/** The hint's text (calling the function form). */
+export const hintText = (hint: Hint | undefined): string | undefined => (typeof hint === 'function' ? hint() : hint);
+
 /** Topics: `task:<taskId>` wakes the page's readers of a task; `agent:<agentId>` wakes pull-mode agents. */
 export type Topic = `task:${string}` | `agent:${string}`;
 
 export interface Broker {
   /** Wakes every subscriber of `topic`, on this instance and (for shared brokers) on the others. */
-  publish(topic: Topic, hint?: string): Promise<void>;
+  publish(topic: Topic, hint?: Hint): Promise<void>;
   /**
    * Calls `wake` on each publish to `topic`, until the returned function is called.
    * Also calls every `wake` after a reconnect, since events may have been missed meanwhile.

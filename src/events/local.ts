@@ -1,7 +1,10 @@
 /** The in-process broker: enough for one instance. */
-import type { Broker, Topic } from './broker.js';
+import { hintText, type Broker, type Hint, type Topic } from './broker.js';
 
 type Wake = (hint?: string) => void;
+
+/** What every publish returns: it has nothing to wait for. */
+const DONE = Promise.resolve();
 
 export class LocalBroker implements Broker {
   /**
@@ -12,18 +15,20 @@ export class LocalBroker implements Broker {
   private readonly subscribers = new Map<Topic, Wake | Set<Wake>>();
   private count = 0;
 
-  async publish(topic: Topic, hint?: string): Promise<void> {
+  publish(topic: Topic, hint?: Hint): Promise<void> {
     this.deliver(topic, hint);
+    return DONE;
   }
 
   /** Calls the local subscribers of `topic`; shared brokers reuse this for remote events. */
-  deliver(topic: Topic, hint?: string): void {
+  deliver(topic: Topic, hint?: Hint): void {
     const entry = this.subscribers.get(topic);
     if (entry === undefined) return;
+    const text = hintText(hint);
     // A copy: a subscriber may unsubscribe (itself or another) while being woken.
     for (const wake of typeof entry === 'function' ? [entry] : [...entry]) {
       try {
-        wake(hint);
+        wake(text);
       } catch {
         // One faulty waiter must not stop the others from waking.
       }

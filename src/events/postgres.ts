@@ -11,7 +11,7 @@
  */
 import pg from 'pg';
 import type { ClientBase, Notification } from 'pg';
-import type { Broker, Topic } from './broker.js';
+import { hintText, type Broker, type Hint, type Topic } from './broker.js';
 import { LocalBroker } from './local.js';
 
 export interface PostgresBrokerOptions {
@@ -96,8 +96,10 @@ export class PostgresBroker implements Broker {
     return this.reconnectCount;
   }
 
-  publish(topic: Topic, hint?: string): Promise<void> {
+  publish(topic: Topic, lazyHint?: Hint): Promise<void> {
     if (this.closed) return Promise.resolve();
+    // Made at once: other instances may have readers even when this one has none.
+    const hint = hintText(lazyHint);
     this.local.deliver(topic, hint);
     return new Promise<void>((resolve) => {
       const waiting = this.pending.get(topic);

@@ -93,7 +93,8 @@ export async function acceptAgentPost(ctx: RelayContext, agent: AgentRecord, pos
   }
   const { answer, ...result } = outcome;
   // The wake-up carries the answer, so a stream waiting for exactly it can send it without a read.
-  if (!result.duplicate) void ctx.broker.publish(taskTopic(result.taskId), answer ? answerHint(answer) : undefined);
+  // (Made only if a broker has a use for it: often nobody is reading the task.)
+  if (!result.duplicate) void ctx.broker.publish(taskTopic(result.taskId), answer ? () => answerHint(answer) : undefined);
   ctx.metrics.webhookResults.inc({ outcome: result.duplicate ? 'duplicate' : 'stored' });
   return result;
 }

@@ -67,6 +67,23 @@ test('a hint reaches every subscriber of the topic as published; a publish witho
   assert.deepEqual(heard, ['{"seq":3}', '{"seq":3}', undefined, undefined]);
 });
 
+test('a hint given as a function is made once for all subscribers, and never for a topic nobody reads', async () => {
+  const broker = new LocalBroker();
+  let made = 0;
+  const hint = () => {
+    made++;
+    return '{"seq":4}';
+  };
+  await broker.publish('task:nobody', hint);
+  assert.equal(made, 0);
+  const heard: Array<string | undefined> = [];
+  broker.subscribe('task:1', (h) => heard.push(h));
+  broker.subscribe('task:1', (h) => heard.push(h));
+  await broker.publish('task:1', hint);
+  assert.equal(made, 1);
+  assert.deepEqual(heard, ['{"seq":4}', '{"seq":4}']);
+});
+
 test('a topic goes from one subscriber to several and back (the broker keeps a lone subscriber without a Set)', async (t) => {
   const broker = new LocalBroker();
   t.after(() => broker.close());
