@@ -106,15 +106,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const streams = new StreamRegistry();
   const heartbeats = new Heartbeats(config.sseHeartbeatMs);
 
-  app.addHook('onRequest', async (_request, reply) => {
-    if (lifecycle.shuttingDown) return sendError(reply, new AppError('SHUTTING_DOWN', undefined, { retryAfter: 1 }));
+  // Callback-style hooks: these run on every request, and an async hook costs a promise each time.
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!lifecycle.shuttingDown) return done();
+    sendError(reply, new AppError('SHUTTING_DOWN', undefined, { retryAfter: 1 }));
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   registerSecurityHeaders(app);
