@@ -5,7 +5,13 @@
  * default) and NORMAL. The three targets run back to back in each round; the ratio is taken per
  * round (against that round's floor) and the median over rounds is reported, so a burst of other
  * work on the machine skews one round, not the figure.
+ *
+ * A second baseline, `stack`, is the server's own HTTP stack (its Fastify plugins, body parser,
+ * schema validation, security headers, signature check) storing one row per webhook without any
+ * relay logic, at NORMAL: how close the server could get to the floor before its store does
+ * anything, and so how much of the gap is the request path and how much the relay and store.
  */
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { LoadSummary, WebhookLoad } from './clients/load.js';
 import { createAgent, createTasks } from './support/api.js';
@@ -27,7 +33,7 @@ function countAnswers(dbPath: string): number {
 }
 
 interface Target {
-  name: 'floor' | 'FULL' | 'NORMAL';
+  name: 'floor' | 'stack' | 'FULL' | 'NORMAL';
   url: string;
   path?: string;
   secret: string;
@@ -43,12 +49,17 @@ export const ingest: Bench = async ({ quick, log }) => {
   const taskCount = quick ? 50 : 300;
   const presign = 12_000 * (durationS + warmupS);
   const targets: Target[] = [];
-  const runs: Record<string, LoadSummary[]> = { floor: [], FULL: [], NORMAL: [] };
+  const runs: Record<string, LoadSummary[]> = { floor: [], stack: [], FULL: [], NORMAL: [] };
   const notes: string[] = [];
   const load = await spawnWorker('clients/load.ts');
   try {
     const floor = await startFloorServer();
     targets.push({ name: 'floor', url: floor.url, path: '/', secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`, taskIds: ['t1', 't2', 't3'], floor });
+    const stackSecret = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;
+    const stack = await startFloorServer('http-stack', { SECRET: stackSecret });
+    // Task IDs shaped like the server's, so the body passes the same schema.
+    const stackTasks = Array.from({ length: 3 }, () => `task_${Date.now()}_${randomBytes(16).toString('hex')}`);
+    targets.push({ name: 'stack', url: stack.url, path: '/', secret: stackSecret, taskIds: stackTasks, floor: stack });
     for (const sync of ['FULL', 'NORMAL'] as const) {
       const server = await startChatServer({ env: { SQLITE_SYNCHRONOUS: sync } });
       const agent = await createAgent(server.url, server.adminToken, { name: 'ingest bench' });
@@ -91,10 +102,10 @@ export const ingest: Bench = async ({ quick, log }) => {
     const list = runs[name] ?? [];
     return list.length > 0 ? median(list.map(pick)) : null;
   };
-  /** Median over rounds of (this round's figure ÷ this round's floor). */
-  const pairedRatio = (name: string, pick: (r: LoadSummary) => number): number | null => {
-    const floors = runs.floor ?? [];
-    const list = (runs[name] ?? []).map((r, i) => ratio(pick(r), floors[i] ? pick(floors[i] as LoadSummary) : null)).filter((r): r is number => r !== null);
+  /** Median over rounds of (this round's figure ÷ this round's baseline, the floor unless named). */
+  const pairedRatio = (name: string, pick: (r: LoadSummary) => number, base = 'floor'): number | null => {
+    const bases = runs[base] ?? [];
+    const list = (runs[name] ?? []).map((r, i) => ratio(pick(r), bases[i] ? pick(bases[i] as LoadSummary) : null)).filter((r): r is number => r !== null);
     return list.length > 0 ? median(list) : null;
   };
   const rps = (r: LoadSummary): number => r.rps;
@@ -110,6 +121,22 @@ export const ingest: Bench = async ({ quick, log }) => {
       goal: { text: 'ratio ≥ 0.8', met: r === null ? null : r >= 0.8 },
     };
   });
+  figures.push(
+    {
+      label: "ingest, the server's HTTP stack alone (NORMAL, one insert, no relay)",
+      value: med('stack', rps),
+      unit: 'req/s',
+      baseline: { label: 'node:http + insert, NORMAL', value: med('floor', rps) },
+      ratio: pairedRatio('stack', rps),
+    },
+    {
+      label: 'ingest, SQLITE_SYNCHRONOUS=NORMAL, against the HTTP stack alone',
+      value: med('NORMAL', rps),
+      unit: 'req/s',
+      baseline: { label: 'HTTP stack alone', value: med('stack', rps) },
+      ratio: pairedRatio('NORMAL', rps, 'stack'),
+    },
+  );
   figures.push({
     label: 'ingest ack latency p99, FULL',
     value: med('FULL', p99),
@@ -118,8 +145,9 @@ export const ingest: Bench = async ({ quick, log }) => {
     ratio: pairedRatio('FULL', p99),
   });
   notes.unshift(
-    `${CONNECTIONS} connections; ${rounds} rounds of floor, FULL, NORMAL back to back, ${durationS} s each after ${warmupS} s warm-up; ` +
+    `${CONNECTIONS} connections; ${rounds} rounds of floor, HTTP stack, FULL, NORMAL back to back, ${durationS} s each after ${warmupS} s warm-up; ` +
       `values are medians over rounds, ratios the median of per-round ratios; ${taskCount} tasks; ` +
+      `"HTTP stack alone" is bench/baselines/http-stack-server.ts (the server's request pieces, one insert per webhook, no relay); ` +
       `distinct webhook-ids and messageIds, Standard Webhooks signatures made before the clock starts. ` +
       `All rounds (req/s): ${Object.entries(runs).map(([n, l]) => `${n} ${l.map((r) => fmt(r.rps)).join('/')}`).join('; ')}.`,
   );
