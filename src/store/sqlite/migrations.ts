@@ -83,4 +83,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   DROP INDEX communications_message;
   CREATE INDEX communications_user_message ON communications (message_id) WHERE direction = 'user';
   `,
+  // 3: the newest pending turn of a task in one index probe. Without it, an answer that finds the
+  // newest turn settled walked back through every earlier user turn of the task.
+  `
+  CREATE INDEX communications_pending_by_task ON communications (task_id, seq)
+    WHERE direction = 'user' AND turn_state IN ('queued', 'delivered', 'working');
+  `,
 ];
