@@ -8,6 +8,11 @@ import { translateSqliteError } from './errors.js';
 
 const PENDING_TURN = `turn_state IN ('queued', 'delivered', 'working')`;
 const PENDING_STATES = new Set(['queued', 'delivered', 'working']);
+// Built once: a statement's text is its cache key, and a string built per call is hashed per call.
+const NEWEST_TURN = `SELECT * FROM communications WHERE task_id = ? AND direction = 'user' ORDER BY seq DESC LIMIT 1`;
+/** Served by the partial index communications_pending_by_task (migration 3). */
+const NEWEST_PENDING_TURN = `SELECT * FROM communications WHERE task_id = ? AND direction = 'user' AND ${PENDING_TURN}
+  ORDER BY seq DESC LIMIT 1`;
 
 export class SqliteTx implements StoreTx {
   private readonly statements = new Map<string, Database.Statement>();
@@ -61,53 +66,50 @@ export class SqliteTx implements StoreTx {
     return returning ? statement.get(...values) : statement.run(...values);
   }
 
-  async getTaskForUpdate(taskId: string): Promise<TaskRecord | null> {
+  // The public methods are async (the interface is shared with PostgreSQL), but everything here is
+  // synchronous: composite ones call these plain helpers rather than awaiting each other, which
+  // would cost a promise and a microtask per step on every answer.
+
+  private task(taskId: string): TaskRecord | null {
     const row = this.sql('SELECT * FROM tasks WHERE id = ?').get(taskId) as Row | undefined;
     return row ? toTask(row) : null;
   }
 
-  async insertTask(task: TaskRecord): Promise<void> {
-    this.insert(
-      `INSERT INTO tasks (id, agent_id, session_hash, state, last_seq, version, status, status_text, status_expires_at,
-         created_at, updated_at)
-       VALUES (@id, @agentId, @sessionHash, @state, @lastSeq, @version, @status, @statusText, @statusExpiresAt,
-         @createdAt, @updatedAt)`,
-      task,
-    );
-  }
-
-  async updateTask(taskId: string, patch: TaskPatch): Promise<number> {
-    const row = this.patch('tasks', 'id', taskId, patch, 'version = version + 1', 'version') as { version: number } | undefined;
-    return row?.version ?? 0;
-  }
-
-  async getCommunication(taskId: string, messageId: string): Promise<CommunicationRecord | null> {
+  private communication(taskId: string, messageId: string): CommunicationRecord | null {
     const row = this.sql('SELECT * FROM communications WHERE task_id = ? AND message_id = ?').get(taskId, messageId) as
       | Row
       | undefined;
     return row ? toCommunication(row) : null;
   }
 
-  async getCommunicationByWebhookId(agentId: string, webhookId: string): Promise<CommunicationRecord | null> {
+  private communicationByWebhookId(agentId: string, webhookId: string): CommunicationRecord | null {
     const row = this.sql('SELECT * FROM communications WHERE agent_id = ? AND webhook_id = ?').get(agentId, webhookId) as
       | Row
       | undefined;
     return row ? toCommunication(row) : null;
   }
 
-  async lockTaskForAnswer(taskId: string, messageId: string, agentId: string, webhookId: string | null): Promise<{ task: TaskRecord | null; context: AnswerContext }> {
-    return { task: await this.getTaskForUpdate(taskId), context: await this.readForAnswer(taskId, messageId, agentId, webhookId) };
+  private turn(taskId: string, pendingOnly: boolean): CommunicationRecord | null {
+    const row = this.sql(pendingOnly ? NEWEST_PENDING_TURN : NEWEST_TURN).get(taskId) as Row | undefined;
+    return row ? toCommunication(row) : null;
   }
 
-  async readForAnswer(taskId: string, messageId: string, agentId: string, webhookId: string | null): Promise<AnswerContext> {
+  private turns(taskId: string): { latest: CommunicationRecord | null; pending: CommunicationRecord | null } {
+    const latest = this.turn(taskId, false);
+    // The newest turn is the usual pending one; only look further when it is settled.
+    const pending = latest === null || PENDING_STATES.has(latest.turnState ?? '') ? latest : this.turn(taskId, true);
+    return { latest, pending };
+  }
+
+  private context(taskId: string, messageId: string, agentId: string, webhookId: string | null): AnswerContext {
     return {
-      byMessageId: await this.getCommunication(taskId, messageId),
-      byWebhookId: webhookId === null ? null : await this.getCommunicationByWebhookId(agentId, webhookId),
-      ...(await this.latestTurns(taskId)),
+      byMessageId: this.communication(taskId, messageId),
+      byWebhookId: webhookId === null ? null : this.communicationByWebhookId(agentId, webhookId),
+      ...this.turns(taskId),
     };
   }
 
-  async insertCommunication(row: CommunicationRecord): Promise<void> {
+  private insertRow(row: CommunicationRecord): void {
     try {
       // Bound by position: no per-row parameter object to build (this runs for every message).
       this.sql(
@@ -133,10 +135,62 @@ export class SqliteTx implements StoreTx {
     }
   }
 
+  private turnState(taskId: string, messageId: string, state: TurnState, at: number): void {
+    this.sql('UPDATE communications SET turn_state = ?, turn_updated_at = ? WHERE task_id = ? AND message_id = ?').run(
+      state,
+      at,
+      taskId,
+      messageId,
+    );
+  }
+
+  private taskUpdate(taskId: string, patch: TaskPatch): number {
+    const row = this.patch('tasks', 'id', taskId, patch, 'version = version + 1', 'version') as { version: number } | undefined;
+    return row?.version ?? 0;
+  }
+
+  async getTaskForUpdate(taskId: string): Promise<TaskRecord | null> {
+    return this.task(taskId);
+  }
+
+  async insertTask(task: TaskRecord): Promise<void> {
+    this.insert(
+      `INSERT INTO tasks (id, agent_id, session_hash, state, last_seq, version, status, status_text, status_expires_at,
+         created_at, updated_at)
+       VALUES (@id, @agentId, @sessionHash, @state, @lastSeq, @version, @status, @statusText, @statusExpiresAt,
+         @createdAt, @updatedAt)`,
+      task,
+    );
+  }
+
+  async updateTask(taskId: string, patch: TaskPatch): Promise<number> {
+    return this.taskUpdate(taskId, patch);
+  }
+
+  async getCommunication(taskId: string, messageId: string): Promise<CommunicationRecord | null> {
+    return this.communication(taskId, messageId);
+  }
+
+  async getCommunicationByWebhookId(agentId: string, webhookId: string): Promise<CommunicationRecord | null> {
+    return this.communicationByWebhookId(agentId, webhookId);
+  }
+
+  async lockTaskForAnswer(taskId: string, messageId: string, agentId: string, webhookId: string | null): Promise<{ task: TaskRecord | null; context: AnswerContext }> {
+    return { task: this.task(taskId), context: this.context(taskId, messageId, agentId, webhookId) };
+  }
+
+  async readForAnswer(taskId: string, messageId: string, agentId: string, webhookId: string | null): Promise<AnswerContext> {
+    return this.context(taskId, messageId, agentId, webhookId);
+  }
+
+  async insertCommunication(row: CommunicationRecord): Promise<void> {
+    this.insertRow(row);
+  }
+
   async appendMessage(row: CommunicationRecord, patch: TaskPatch, turn?: TurnChange): Promise<number> {
-    await this.insertCommunication(row);
-    if (turn) await this.setTurnState(row.taskId, turn.messageId, turn.state, turn.at);
-    return this.updateTask(row.taskId, patch);
+    this.insertRow(row);
+    if (turn) this.turnState(row.taskId, turn.messageId, turn.state, turn.at);
+    return this.taskUpdate(row.taskId, patch);
   }
 
   async lockSession(): Promise<void> {
@@ -152,34 +206,19 @@ export class SqliteTx implements StoreTx {
   }
 
   async latestPendingTurn(taskId: string): Promise<CommunicationRecord | null> {
-    const row = this.sql(
-      `SELECT * FROM communications WHERE task_id = ? AND direction = 'user' AND ${PENDING_TURN}
-       ORDER BY seq DESC LIMIT 1`,
-    ).get(taskId) as Row | undefined;
-    return row ? toCommunication(row) : null;
+    return this.turn(taskId, true);
   }
 
   async latestTurn(taskId: string): Promise<CommunicationRecord | null> {
-    const row = this.sql(
-      `SELECT * FROM communications WHERE task_id = ? AND direction = 'user' ORDER BY seq DESC LIMIT 1`,
-    ).get(taskId) as Row | undefined;
-    return row ? toCommunication(row) : null;
+    return this.turn(taskId, false);
   }
 
   async latestTurns(taskId: string): Promise<{ latest: CommunicationRecord | null; pending: CommunicationRecord | null }> {
-    const latest = await this.latestTurn(taskId);
-    // The newest turn is the usual pending one; only look further when it is settled.
-    const pending = latest === null || PENDING_STATES.has(latest.turnState ?? '') ? latest : await this.latestPendingTurn(taskId);
-    return { latest, pending };
+    return this.turns(taskId);
   }
 
   async setTurnState(taskId: string, messageId: string, state: TurnState, at: number): Promise<void> {
-    this.sql('UPDATE communications SET turn_state = ?, turn_updated_at = ? WHERE task_id = ? AND message_id = ?').run(
-      state,
-      at,
-      taskId,
-      messageId,
-    );
+    this.turnState(taskId, messageId, state, at);
   }
 
   async listStaleTurns(before: number, limit: number): Promise<CommunicationRecord[]> {
