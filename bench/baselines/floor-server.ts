@@ -5,15 +5,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Database from 'better-sqlite3';
+import { openFloorTable } from './floor-table.js';
 
-const db = new Database(process.env.DB_PATH ?? ':memory:');
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.exec(`CREATE TABLE IF NOT EXISTS communications (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, message_id TEXT NOT NULL,
-  response TEXT NOT NULL, created_at INTEGER NOT NULL)`);
-const insert = db.prepare('INSERT INTO communications (task_id, message_id, response, created_at) VALUES (?, ?, ?, ?)');
+const { db, insert } = openFloorTable(process.env.DB_PATH ?? ':memory:');
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];

@@ -9,7 +9,6 @@
  */
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
-import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { Histogram, Registry } from 'prom-client';
@@ -18,14 +17,9 @@ import { WebhookBody } from '../../src/http/schemas.js';
 import { registerSecurityHeaders } from '../../src/http/security.js';
 import { validatorCompiler } from '../../src/http/validation.js';
 import { StandardWebhook } from '../../src/relay/standard-webhook.js';
+import { openFloorTable } from './floor-table.js';
 
-const db = new Database(process.env.DB_PATH ?? ':memory:');
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.exec(`CREATE TABLE IF NOT EXISTS communications (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, message_id TEXT NOT NULL,
-  response TEXT NOT NULL, created_at INTEGER NOT NULL)`);
-const insert = db.prepare('INSERT INTO communications (task_id, message_id, response, created_at) VALUES (?, ?, ?, ?)');
+const { db, insert } = openFloorTable(process.env.DB_PATH ?? ':memory:');
 
 /** Group commit: inserts queued in one event-loop turn share a transaction; each resolves after it. */
 let queued: Array<{ row: [string, string, string, number]; done: () => void }> = [];
