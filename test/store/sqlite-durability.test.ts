@@ -59,6 +59,25 @@ describe('SQLite durability settings', () => {
     assert.deepEqual(durability(store), { synchronous: 'NORMAL', journalMode: 'wal' });
   });
 
+  test('an idle FULL store starts a transaction at once; at NORMAL it waits for the event loop\'s turn, to group', async (t) => {
+    // What ran first: the transaction, or a setImmediate callback queued just before it.
+    async function order(store: Store): Promise<string[]> {
+      const seen: string[] = [];
+      const immediate = new Promise<void>((resolve) => setImmediate(() => (seen.push('immediate'), resolve())));
+      await store.transaction(async () => {
+        seen.push('transaction');
+      });
+      await immediate;
+      return seen;
+    }
+    const { store: full } = await open(t);
+    await full.insertAgent(agent('ag1'));
+    // Idle (no WAL fsync running): it does not wait behind the rest of the turn.
+    assert.deepEqual(await order(full), ['transaction', 'immediate']);
+    const { store: normal } = await open(t, { SQLITE_SYNCHRONOUS: 'normal' });
+    assert.deepEqual(await order(normal), ['immediate', 'transaction']);
+  });
+
   test('WAL checkpoints run on the worker thread: the writer never checkpoints, yet the database file fills', async (t) => {
     const { store, path } = await open(t);
     const writer = (store as unknown as { writer: Database.Database }).writer;
