@@ -19,7 +19,15 @@ const ALL_MODES: ReaderMode[] = ['sse', 'longpoll', 'socketio', 'poll'];
 /** BENCH_MODES=sse,socketio runs only those modes (for looking into one; the report then lacks the others). */
 const MODES: ReaderMode[] = process.env.BENCH_MODES ? ALL_MODES.filter((m) => process.env.BENCH_MODES?.split(',').includes(m)) : ALL_MODES;
 /** BENCH_RATES=500 runs only those webhook rates (same purpose). */
-const RATES: number[] = process.env.BENCH_RATES ? process.env.BENCH_RATES.split(',').map(Number).filter((r) => r > 0) : [500, 2000];
+const RATES: number[] = process.env.BENCH_RATES ? parseRates(process.env.BENCH_RATES) : [500, 2000];
+
+function parseRates(text: string): number[] {
+  const rates = text.split(',').map((r) => Number(r.trim()));
+  if (rates.length === 0 || rates.some((r) => !Number.isFinite(r) || r <= 0)) {
+    throw new Error(`BENCH_RATES must be webhook rates per second, comma-separated (e.g. 500,2000); got "${text}"`);
+  }
+  return rates;
+}
 const NAMES: Record<ReaderMode, string> = { sse: 'SSE', longpoll: 'long-poll', socketio: 'Socket.IO', poll: '1 s polling' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
