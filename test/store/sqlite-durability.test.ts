@@ -9,7 +9,7 @@
  * loop).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
@@ -96,6 +96,86 @@ describe('SQLite durability settings', () => {
       );
     }
     await eventually(() => assert.ok(statSync(path).size > before + 1_000_000, 'the checkpointer copied the WAL into the database file'));
+  });
+
+  test('under writes that never pause, the WAL still starts over, so it does not grow without bound', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'webhook-chat-wal-restart-'));
+    const path = join(dir, 'chat.db');
+    // Small and frequent, so the test needs few writes: hold the writer once the WAL has 50 frames.
+    const store = new SqliteStore({ path, synchronous: 'FULL', checkpoint: { intervalMs: 10, restartFrames: 50 } });
+    t.after(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await store.migrate();
+    await store.insertAgent(agent('ag1'));
+    await store.transaction((tx) => tx.insertTask(task('t1', 'ag1')));
+    /** The WAL header's salts: SQLite draws new ones each time it starts the WAL over from the top. */
+    const salts = (): string => {
+      const fd = openSync(`${path}-wal`, 'r');
+      try {
+        const header = Buffer.alloc(8);
+        readSync(fd, header, 0, 8, 16);
+        return header.toString('hex');
+      } finally {
+        closeSync(fd);
+      }
+    };
+    const text = 'x'.repeat(1500);
+    const seen = new Set<string>();
+    let largestWal = 0;
+    let seq = 0;
+    // Two transactions always queued: the writer is never idle, so a checkpoint that runs beside
+    // it never finds the WAL complete. Without the hold the WAL starts over a few times at most
+    // and ends at 40–90 MB here; with it, it starts over at about every sample and stays near 2 MB.
+    while (seq < 4000) {
+      await Promise.all(
+        [0, 1].map(() => {
+          const n = ++seq;
+          return store.transaction((tx) => tx.insertCommunication(userMessage('t1', n, 'ag1', { response: text })));
+        }),
+      );
+      if (seq % 100 === 0) {
+        seen.add(salts());
+        largestWal = Math.max(largestWal, statSync(`${path}-wal`).size);
+      }
+    }
+    assert.ok(seen.size >= 10, `the WAL started over ${seen.size - 1} times while 4,000 messages were written`);
+    assert.ok(largestWal < 16 * 1024 * 1024, `the WAL peaked at ${largestWal} bytes`);
+    // Nothing was lost or stored twice while commits were held for the checkpoints.
+    assert.equal((await store.listCommunications('t1', 0, 5000)).length, 4000);
+  });
+
+  test('a hold for the checkpointer waits for the group being committed, and holds the next until released', async (t) => {
+    const { store } = await open(t);
+    await store.insertAgent(agent('ag1'));
+    const sqlite = store as unknown as { hold(): Promise<() => void> };
+    let finishFirst: () => void = () => {};
+    const firstStarted = new Promise<void>((started) => {
+      void store.transaction(async (tx) => {
+        started();
+        await new Promise<void>((resolve) => (finishFirst = resolve));
+        await tx.insertTask(task('t1', 'ag1'));
+      });
+    });
+    await firstStarted;
+    let held = false;
+    const holding = sqlite.hold().then((release) => ((held = true), release));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(held, false, 'the hold waits while a group is being committed');
+    finishFirst();
+    const release = await holding;
+    let secondRan = false;
+    const second = store.transaction(async (tx) => {
+      secondRan = true;
+      await tx.insertTask(task('t2', 'ag1'));
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(secondRan, false, 'no transaction starts while the writer is held');
+    release();
+    await second;
+    assert.equal(secondRan, true);
+    assert.ok(await store.getTask('t2'));
   });
 
   test('if the checkpoint worker dies, the writer checkpoints by itself again, so the WAL stays bounded', async (t) => {

@@ -28,7 +28,7 @@ import type {
   TaskRecord,
   TaskSummaryRecord,
 } from '../records.js';
-import { Checkpointer } from './checkpointer.js';
+import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { translateSqliteError } from './errors.js';
 import { SqliteTx } from './sqlite-tx.js';
@@ -59,6 +59,8 @@ export interface SqliteStoreOptions {
   synchronous: 'FULL' | 'NORMAL';
   /** Hears of background failures (a WAL checkpoint that failed). */
   onError?: (error: Error) => void;
+  /** How the WAL is checkpointed (tests make it small and frequent). */
+  checkpoint?: Pick<CheckpointerOptions, 'intervalMs' | 'restartFrames'>;
 }
 
 export class SqliteStore implements Store {
@@ -77,6 +79,10 @@ export class SqliteStore implements Store {
   private syncing = 0;
   /** Checkpoints the WAL off the event loop (files only). */
   private readonly checkpointer: Checkpointer | null;
+  /** Commits wait while the checkpointer finishes a checkpoint (so the WAL can start over). */
+  private held = false;
+  /** Called when the group being committed is done, for a hold that waits for it. */
+  private onFlushed: (() => void) | null = null;
 
   constructor(options: SqliteStoreOptions) {
     const memory = options.path === ':memory:';
@@ -95,7 +101,15 @@ export class SqliteStore implements Store {
       this.reader.pragma('query_only = ON');
     }
     this.tx = new SqliteTx(this.writer);
-    this.checkpointer = memory ? null : new Checkpointer({ path: options.path, writer: this.writer, ...(options.onError ? { onError: options.onError } : {}) });
+    this.checkpointer = memory
+      ? null
+      : new Checkpointer({
+          ...options.checkpoint,
+          path: options.path,
+          writer: this.writer,
+          quiesce: () => this.hold(),
+          ...(options.onError ? { onError: options.onError } : {}),
+        });
   }
 
   // Prepared once: re-parsing these for every transaction of a group is measurable.
@@ -157,7 +171,7 @@ export class SqliteStore implements Store {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled && !this.flushing) {
+      if (!this.scheduled && !this.flushing && !this.held) {
         this.scheduled = true;
         // Idle (the store fsyncs the WAL, and no fsync is running): start as soon as the caller's
         // synchronous work is done, so a lone webhook does not wait behind the rest of the event
@@ -174,13 +188,38 @@ export class SqliteStore implements Store {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.held) {
         const group = this.queue.splice(0, MAX_GROUP);
         await this.commitGroup(group);
       }
     } finally {
       this.flushing = false;
+      const flushed = this.onFlushed;
+      this.onFlushed = null;
+      flushed?.();
     }
+  }
+
+  /**
+   * Holds commits for the checkpointer: resolves when no group is being committed, with the
+   * function that lets them go again. Transactions queued meanwhile wait and then commit together.
+   */
+  private hold(): Promise<() => void> {
+    this.held = true;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.held = false;
+      if (this.queue.length > 0 && !this.scheduled && !this.flushing) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    };
+    if (!this.flushing) return Promise.resolve(release);
+    return new Promise((resolve) => {
+      this.onFlushed = () => resolve(release);
+    });
   }
 
   private async commitGroup(group: Pending[]): Promise<void> {
