@@ -11,6 +11,7 @@ import type { ReaderMode, ReaderStats } from './clients/readers.js';
 import { probe, probePreload, tempDir, type ProbeReport } from './support/processes.js';
 import { fmt, ratio, type Bench, type Figure } from './support/report.js';
 import { spawnWorker } from './support/rpc.js';
+import { median } from './support/stats.js';
 import { openSeedStore, seedAgent, seedTasks } from './support/seed.js';
 import { startChatServer } from './support/server.js';
 import { startSocketIoServer } from './support/socketio.js';
@@ -31,8 +32,17 @@ function parseRates(text: string): number[] {
 const NAMES: Record<ReaderMode, string> = { sse: 'SSE', longpoll: 'long-poll', socketio: 'Socket.IO', poll: '1 s polling' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * SSE and Socket.IO, the p99 goal's two sides, run this many rounds at each rate, alternating, and
+ * the ratio is the median of the rounds' ratios: one round's p99 is a few dozen samples, and a
+ * burst of other work on this machine during one mode's 10 s would otherwise decide the figure.
+ */
+const P99_ROUNDS = 3;
+const P99_MODES: ReadonlySet<ReaderMode> = new Set(['sse', 'socketio']);
+
 interface Phase {
   rate: number;
+  round: number;
   mode: ReaderMode;
   drive: DriveResult;
   readers: ReaderStats;
@@ -46,6 +56,7 @@ export const latency: Bench = async ({ quick, log }) => {
   const durationMs = quick ? 1500 : 10_000;
   const warmupMs = quick ? 500 : 1500;
   const rates = RATES;
+  const rounds = quick ? 1 : P99_ROUNDS;
 
   const dbPath = join(tempDir(), 'chat.db');
   const store = await openSeedStore(dbPath);
@@ -57,31 +68,35 @@ export const latency: Bench = async ({ quick, log }) => {
   const driver = await spawnWorker('clients/driver.ts');
   const readers = await spawnWorker('clients/readers.ts');
   const phases: Phase[] = [];
+  /** One mode at one rate: readers connect, warm-up, the measured run, readers disconnect. */
+  const runPhase = async (rate: number, round: number, mode: ReaderMode): Promise<void> => {
+    const target = mode === 'socketio' ? { url: peer.url, path: '/webhook' } : { url: chat.url };
+    const connected = await readers.call<{ open: number; failed: number; ms: number }>('connect', { mode, url: target.url, tasks, concurrency: 100 });
+    if (connected.failed > 0) throw new Error(`${mode}: ${connected.failed} of ${tasks.length} readers failed to connect`);
+    const drive = (ms: number) =>
+      driver.call<DriveResult>('run', { ...target, secret: agent.signingSecret, taskIds: tasks.map((t) => t.taskId), rate, durationMs: ms });
+    await sleep(300);
+    await drive(warmupMs);
+    await sleep(mode === 'poll' ? 1200 : 300);
+    const managed = mode === 'socketio' ? peer.managed : chat.managed;
+    await probe(managed);
+    await readers.call('reset');
+    const result = await drive(durationMs);
+    const server = await probe(managed);
+    chat.assertAlive();
+    await sleep(mode === 'poll' ? 1500 : quick ? 500 : 1000);
+    const stats = await readers.call<ReaderStats>('stats');
+    await readers.call('disconnect');
+    phases.push({ rate, round, mode, drive: result, readers: stats, connectMs: connected.ms, server });
+    log(
+      `${rate}/s ${NAMES[mode]}${round > 1 ? ` (round ${round})` : ''}: p50 ${fmt(stats.latency.p50)} ms, p99 ${fmt(stats.latency.p99)} ms, max ${fmt(stats.latency.max)} ms; ` +
+        `${stats.unique}/${result.acked} answers seen; ack p99 ${fmt(result.ack.p99)} ms`,
+    );
+  };
   try {
     for (const rate of rates) {
-      for (const mode of MODES) {
-        const target = mode === 'socketio' ? { url: peer.url, path: '/webhook' } : { url: chat.url };
-        const connected = await readers.call<{ open: number; failed: number; ms: number }>('connect', { mode, url: target.url, tasks, concurrency: 100 });
-        if (connected.failed > 0) throw new Error(`${mode}: ${connected.failed} of ${tasks.length} readers failed to connect`);
-        const drive = (ms: number) =>
-          driver.call<DriveResult>('run', { ...target, secret: agent.signingSecret, taskIds: tasks.map((t) => t.taskId), rate, durationMs: ms });
-        await sleep(300);
-        await drive(warmupMs);
-        await sleep(mode === 'poll' ? 1200 : 300);
-        const managed = mode === 'socketio' ? peer.managed : chat.managed;
-        await probe(managed);
-        await readers.call('reset');
-        const result = await drive(durationMs);
-        const server = await probe(managed);
-        chat.assertAlive();
-        await sleep(mode === 'poll' ? 1500 : quick ? 500 : 1000);
-        const stats = await readers.call<ReaderStats>('stats');
-        await readers.call('disconnect');
-        phases.push({ rate, mode, drive: result, readers: stats, connectMs: connected.ms, server });
-        log(
-          `${rate}/s ${NAMES[mode]}: p50 ${fmt(stats.latency.p50)} ms, p99 ${fmt(stats.latency.p99)} ms, max ${fmt(stats.latency.max)} ms; ` +
-            `${stats.unique}/${result.acked} answers seen; ack p99 ${fmt(result.ack.p99)} ms`,
-        );
+      for (let round = 1; round <= rounds; round++) {
+        for (const mode of MODES) if (round === 1 || P99_MODES.has(mode)) await runPhase(rate, round, mode);
       }
     }
   } finally {
@@ -91,46 +106,59 @@ export const latency: Bench = async ({ quick, log }) => {
     await chat.stop();
   }
 
-  const at = (rate: number, mode: ReaderMode): Phase | undefined => phases.find((p) => p.rate === rate && p.mode === mode);
+  const runsOf = (rate: number, mode: ReaderMode): Phase[] => phases.filter((p) => p.rate === rate && p.mode === mode);
+  /** One figure of a mode's runs: the median over its rounds (a mode run once has one). */
+  const typical = (rate: number, mode: ReaderMode, pick: (l: ReaderStats['latency']) => number | null): number | null => {
+    const values = runsOf(rate, mode)
+      .map((p) => pick(p.readers.latency))
+      .filter((v): v is number => v !== null);
+    return values.length > 0 ? median(values) : null;
+  };
   const figures: Figure[] = [];
   const notes: string[] = [
     `${taskCount} tasks with one live reader each; signed webhooks round-robin over them for ${durationMs / 1000} s per mode after a ${warmupMs / 1000} s warm-up; ` +
-      'latency = reader receive time − send time written in the answer (process.hrtime). Modes run one at a time.',
+      'latency = reader receive time − send time written in the answer (process.hrtime). Modes run one at a time.' +
+      (rounds > 1
+        ? ` SSE and Socket.IO run ${rounds} rounds, alternating; their figures are medians over rounds, and the p99 ratio is the median of the rounds' ratios.`
+        : ''),
   ];
   for (const rate of rates) {
-    const sse = at(rate, 'sse')?.readers.latency;
-    const lp = at(rate, 'longpoll')?.readers.latency;
-    const sio = at(rate, 'socketio')?.readers.latency;
-    const poll = at(rate, 'poll')?.readers.latency;
-    const p99Ratio = ratio(sse?.p99, sio?.p99);
-    const p50Ratio = ratio(sse?.p50, poll?.p50);
+    const sse = { p50: typical(rate, 'sse', (l) => l.p50), p99: typical(rate, 'sse', (l) => l.p99), max: typical(rate, 'sse', (l) => l.max) };
+    const sio = { p99: typical(rate, 'socketio', (l) => l.p99), max: typical(rate, 'socketio', (l) => l.max) };
+    const lp = { p99: typical(rate, 'longpoll', (l) => l.p99) };
+    const poll = { p50: typical(rate, 'poll', (l) => l.p50) };
+    // Each round's SSE p99 against the Socket.IO p99 of the same round.
+    const roundRatios = runsOf(rate, 'sse')
+      .map((p) => ratio(p.readers.latency.p99, runsOf(rate, 'socketio').find((q) => q.round === p.round)?.readers.latency.p99))
+      .filter((r): r is number => r !== null);
+    const p99Ratio = roundRatios.length > 0 ? median(roundRatios) : null;
+    const p50Ratio = ratio(sse.p50, poll.p50);
+    if (roundRatios.length > 1) notes.push(`${rate}/s SSE p99 ÷ Socket.IO p99 by round: ${roundRatios.map((r) => fmt(r)).join(', ')}.`);
     figures.push(
       {
         label: `SSE p99 @ ${rate}/s`,
-        value: sse?.p99 ?? null,
+        value: sse.p99,
         unit: 'ms',
-        baseline: { label: 'Socket.IO p99', value: sio?.p99 ?? null },
+        baseline: { label: 'Socket.IO p99', value: sio.p99 },
         ratio: p99Ratio,
         goal: { text: 'ratio ≤ 1', met: p99Ratio === null ? null : p99Ratio <= 1 },
       },
       {
         label: `SSE p50 @ ${rate}/s`,
-        value: sse?.p50 ?? null,
+        value: sse.p50,
         unit: 'ms',
-        baseline: { label: '1 s polling p50', value: poll?.p50 ?? null },
+        baseline: { label: '1 s polling p50', value: poll.p50 },
         ratio: p50Ratio,
         goal: { text: 'ratio ≤ 0.01 (100× lower)', met: p50Ratio === null ? null : p50Ratio <= 0.01 },
       },
-      { label: `SSE max @ ${rate}/s`, value: sse?.max ?? null, unit: 'ms', baseline: { label: 'Socket.IO max', value: sio?.max ?? null }, ratio: ratio(sse?.max, sio?.max) },
-      { label: `long-poll p99 @ ${rate}/s`, value: lp?.p99 ?? null, unit: 'ms', baseline: { label: 'Socket.IO p99', value: sio?.p99 ?? null }, ratio: ratio(lp?.p99, sio?.p99) },
+      { label: `SSE max @ ${rate}/s`, value: sse.max, unit: 'ms', baseline: { label: 'Socket.IO max', value: sio.max }, ratio: ratio(sse.max, sio.max) },
+      { label: `long-poll p99 @ ${rate}/s`, value: lp.p99, unit: 'ms', baseline: { label: 'Socket.IO p99', value: sio.p99 }, ratio: ratio(lp.p99, sio.p99) },
     );
-    for (const mode of MODES) {
-      const p = at(rate, mode);
-      if (!p) continue;
+    for (const p of phases.filter((q) => q.rate === rate)) {
       const l = p.readers.latency;
       const lost = p.drive.acked - p.readers.unique;
       notes.push(
-        `${rate}/s ${NAMES[mode]}: p50 ${fmt(l.p50)} / p99 ${fmt(l.p99)} / max ${fmt(l.max)} ms; ` +
+        `${rate}/s ${NAMES[p.mode]}${p.round > 1 ? ` (round ${p.round})` : ''}: p50 ${fmt(l.p50)} / p99 ${fmt(l.p99)} / max ${fmt(l.max)} ms; ` +
           `${p.readers.unique} of ${p.drive.acked} acked answers seen${lost > 0 ? ` (${lost} MISSING)` : ''}` +
           `${p.readers.received > p.readers.unique ? `, ${p.readers.received - p.readers.unique} duplicates` : ''}; ` +
           `sent at ${fmt(p.drive.rate)}/s, ack p50 ${fmt(p.drive.ack.p50)} / p99 ${fmt(p.drive.ack.p99)} ms` +
