@@ -88,7 +88,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const store = options.store ?? (await openStore(config, (error) => app.log.warn({ error: { message: error.message, code: (error as { code?: string }).code } }, 'database connection'), metrics.timeStore));
   const broker = options.broker ?? (await openBroker(config, app.log));
   const shutdown = new AbortController();
-  metrics.attach({ outboxBacklog: () => store.countPendingDeliveries(), pingDatabase: () => store.ping() });
+  metrics.attach({
+    outboxBacklog: () => store.countPendingDeliveries(),
+    pingDatabase: () => store.ping(),
+    ...(store.walBytes ? { walBytes: () => store.walBytes?.() ?? 0 } : {}),
+  });
   const ctx: RelayContext = {
     config,
     store,

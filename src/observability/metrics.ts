@@ -9,6 +9,8 @@ export interface MetricsSources {
   outboxBacklog(): Promise<number>;
   /** One database round trip, timed on each scrape. */
   pingDatabase(): Promise<void>;
+  /** The SQLite write-ahead log's size in bytes, read on each scrape (SQLite on a file only). */
+  walBytes?: () => number;
 }
 
 export class Metrics {
@@ -83,5 +85,16 @@ export class Metrics {
 
   attach(sources: MetricsSources): void {
     this.sources = sources;
+    const walBytes = sources.walBytes;
+    if (walBytes) {
+      new Gauge({
+        name: 'sqlite_wal_bytes',
+        help: 'Size of the SQLite write-ahead log file. It stays at a few MB under steady traffic; one that keeps growing means checkpoints cannot finish.',
+        registers: [this.registry],
+        collect() {
+          this.set(walBytes());
+        },
+      });
+    }
   }
 }

@@ -10,8 +10,8 @@ import type { Store } from '../store/store.js';
 /** Told how long one store call took, success or failure, in seconds. */
 export type StoreTimer = (operation: string, seconds: number) => void;
 
-/** Lifecycle calls, not work: `ping` has its own scrape-time gauge. */
-const UNTIMED = new Set<PropertyKey>(['migrate', 'close', 'ping']);
+/** Lifecycle calls, not work: `ping` and `walBytes` have their own scrape-time gauges. */
+const UNTIMED = new Set<PropertyKey>(['migrate', 'close', 'ping', 'walBytes']);
 
 export function timedStore(store: Store, observe: StoreTimer): Store {
   const wrappers = new Map<PropertyKey, unknown>();

@@ -103,6 +103,8 @@ export interface Store {
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. Throws when the database is unreachable. */
   ping(): Promise<void>;
+  /** Bytes in the write-ahead log file now (SQLite on a file); absent where there is none to watch. */
+  walBytes?(): number;
   close(): Promise<void>;
 
   /**

@@ -67,6 +67,9 @@ describe('metrics and health', () => {
     assert.ok((value('outbox_backlog') ?? 0) >= 1);
     const ping = value('database_ping_seconds');
     assert.ok(ping !== undefined && ping >= 0 && ping < 1, `database_ping_seconds ${ping}`);
+    // SQLite on a file: the write-ahead log holds the commits above, so operators can watch it stay bounded.
+    const wal = value('sqlite_wal_bytes');
+    assert.ok(wal !== undefined && wal > 0, `sqlite_wal_bytes ${wal}`);
   });
 
   it('counts webhook results by outcome: stored, duplicate and rejected by reason', async () => {

@@ -13,7 +13,7 @@
  * event loop keeps serving requests, and prepares the next group, while the disk works. WAL
  * checkpoints, SQLite's other fsyncs, run on a worker thread too (checkpointer.ts).
  */
-import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store, StoreTx } from '../store.js';
@@ -74,6 +74,8 @@ export class SqliteStore implements Store {
   private closed = false;
   /** The WAL file to fsync after each group (FULL on a file); null when SQLite syncs itself. */
   private readonly walPath: string | null;
+  /** The WAL file, for its size (null for an in-memory database). */
+  private readonly walFile: string | null;
   private walFd: number | null = null;
   /** Groups committed whose fsync has not finished yet. */
   private syncing = 0;
@@ -90,7 +92,8 @@ export class SqliteStore implements Store {
     this.writer = new Database(options.path);
     this.writer.pragma('journal_mode = WAL');
     // FULL on a file: SQLite writes the WAL at NORMAL and the store fsyncs it off the event loop.
-    this.walPath = options.synchronous === 'FULL' && !memory ? `${options.path}-wal` : null;
+    this.walFile = memory ? null : `${options.path}-wal`;
+    this.walPath = options.synchronous === 'FULL' ? this.walFile : null;
     this.writer.pragma(`synchronous = ${this.walPath ? 'NORMAL' : options.synchronous}`);
     this.writer.pragma('foreign_keys = ON');
     this.writer.pragma('busy_timeout = 5000');
@@ -151,6 +154,16 @@ export class SqliteStore implements Store {
       storeSyncsWal,
       journalMode: String(this.writer.pragma('journal_mode', { simple: true })),
     };
+  }
+
+  /** The WAL file's size: what the checkpointer keeps bounded (0 before the first commit). */
+  walBytes(): number {
+    if (this.walFile === null) return 0;
+    try {
+      return statSync(this.walFile).size;
+    } catch {
+      return 0;
+    }
   }
 
   async ping(): Promise<void> {
