@@ -2,6 +2,8 @@
 // retry hint, answers waiting long-polls at once, lets the delivery in flight finish or gives its
 // lease back, and exits within SHUTDOWN_TIMEOUT_MS. After a restart the delivery completes once.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import type { AgentCredentials } from '../../src/protocol/index.js';
 import { startAgentServer, type TestAgentServer } from '../support/agent-server.js';
@@ -182,4 +184,55 @@ describe('graceful shutdown on SIGTERM', () => {
       await eventually(() => assert.equal(copies().length, 2, 'not redelivered within 3 s of the restart'), 3000);
     },
   );
+
+  it('refuses a request that arrives while the server drains: 503 SHUTTING_DOWN with Retry-After', async (t) => {
+    const server = await start();
+    t.after(() => server.stop());
+    const socket = connect(server.port, '127.0.0.1');
+    t.after(() => socket.destroy());
+    await once(socket, 'connect');
+    const reply = collect(socket);
+    // A request whose headers have begun: its connection is busy, so the drain does not close it
+    // as idle, and the request completes only after the drain has started.
+    socket.write('GET /api/agents HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    process.kill(pidOf(server), 'SIGTERM');
+    // The drain has started once the server takes no new connections.
+    await eventually(() => refusesConnections(server.port), SHUTDOWN_TIMEOUT_MS);
+    socket.write('\r\n');
+    const response = await reply;
+    assert.match(response, /^HTTP\/1\.1 503 /);
+    assert.match(response, /\r\nretry-after: 1\r\n/i);
+    const body = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { error: { code: string } };
+    assert.equal(body.error.code, 'SHUTTING_DOWN');
+  });
 });
+
+/** Everything `socket` receives until it closes, or until a whole response with a body arrived. */
+function collect(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const done = (): void => resolve(text);
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const length = /\r\ncontent-length: (\d+)\r\n/i.exec(text);
+      const bodyAt = text.indexOf('\r\n\r\n');
+      if (length && bodyAt >= 0 && text.length >= bodyAt + 4 + Number(length[1])) done();
+    });
+    socket.on('close', done);
+    socket.on('error', done);
+  });
+}
+
+/** Resolves if a new connection to `port` is refused; throws while the server still accepts them. */
+async function refusesConnections(port: number): Promise<void> {
+  const probe = connect(port, '127.0.0.1');
+  try {
+    await once(probe, 'connect');
+  } catch {
+    return;
+  } finally {
+    probe.destroy();
+  }
+  throw new Error('the server still accepts connections');
+}
