@@ -75,13 +75,22 @@ export const latency: Bench = async ({ quick, log }) => {
   const driver = await spawnWorker('clients/driver.ts');
   const readers = await spawnWorker('clients/readers.ts');
   const phases: Phase[] = [];
+  /** Where a mode's webhooks go: the peer for Socket.IO, Webhook Chat for the rest. */
+  const targetOf = (mode: ReaderMode) => (mode === 'socketio' ? { url: peer.url, path: '/webhook' } : { url: chat.url });
+  /** One reader per task in `mode`; every one must connect. */
+  const connectReaders = async (mode: ReaderMode): Promise<{ ms: number }> => {
+    const connected = await readers.call<{ open: number; failed: number; ms: number }>('connect', { mode, url: targetOf(mode).url, tasks, concurrency: 100 });
+    if (connected.failed > 0) throw new Error(`${mode}: ${connected.failed} of ${tasks.length} readers failed to connect`);
+    return connected;
+  };
+  /** Signed webhooks at `rate` for `ms` to the server of `mode`. */
+  const driveFor = (mode: ReaderMode, rate: number, ms: number) =>
+    driver.call<DriveResult>('run', { ...targetOf(mode), secret: agent.signingSecret, taskIds: tasks.map((t) => t.taskId), rate, durationMs: ms });
+
   /** One mode at one rate: readers connect, warm-up, the measured run, readers disconnect. */
   const runPhase = async (rate: number, round: number, mode: ReaderMode): Promise<void> => {
-    const target = mode === 'socketio' ? { url: peer.url, path: '/webhook' } : { url: chat.url };
-    const connected = await readers.call<{ open: number; failed: number; ms: number }>('connect', { mode, url: target.url, tasks, concurrency: 100 });
-    if (connected.failed > 0) throw new Error(`${mode}: ${connected.failed} of ${tasks.length} readers failed to connect`);
-    const drive = (ms: number) =>
-      driver.call<DriveResult>('run', { ...target, secret: agent.signingSecret, taskIds: tasks.map((t) => t.taskId), rate, durationMs: ms });
+    const connected = await connectReaders(mode);
+    const drive = (ms: number) => driveFor(mode, rate, ms);
     await sleep(300);
     await drive(warmupMs);
     await sleep(mode === 'poll' ? 1200 : 300);
@@ -102,9 +111,8 @@ export const latency: Bench = async ({ quick, log }) => {
   };
   /** Unmeasured traffic through one server with its readers connected (see SERVER_WARMUP_MS). */
   const warmUp = async (mode: ReaderMode, rate: number): Promise<void> => {
-    const target = mode === 'socketio' ? { url: peer.url, path: '/webhook' } : { url: chat.url };
-    await readers.call('connect', { mode, url: target.url, tasks, concurrency: 100 });
-    await driver.call('run', { ...target, secret: agent.signingSecret, taskIds: tasks.map((t) => t.taskId), rate, durationMs: SERVER_WARMUP_MS });
+    await connectReaders(mode);
+    await driveFor(mode, rate, SERVER_WARMUP_MS);
     await sleep(300);
     await readers.call('disconnect');
   };
