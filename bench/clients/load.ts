@@ -22,6 +22,10 @@ export interface LoadSummary {
   presigned?: number;
   /** Webhooks only: 2xx answers during the warm-up (they are stored too). */
   warmupOk?: number;
+  /** Webhooks only: requests answered during the warm-up, whatever their status. */
+  warmupTotal?: number;
+  /** Webhooks only: CPU seconds this client spent from the warm-up's start to the run's end (not signing ahead). */
+  cpuSeconds?: number;
   exhausted?: boolean;
   statusCodes: Record<string, number>;
 }
@@ -91,9 +95,18 @@ async function webhooks(params: WebhookLoad): Promise<LoadSummary> {
       },
     ],
   });
+  const cpuBefore = process.cpuUsage();
   const warm = params.warmupS > 0 ? await autocannon(options(params.warmupS)) : null;
   const result = summary(await autocannon(options(params.durationS)));
-  return { ...result, presigned: requests.length, exhausted, warmupOk: warm ? warm['2xx'] : 0 };
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    ...result,
+    presigned: requests.length,
+    exhausted,
+    warmupOk: warm ? warm['2xx'] : 0,
+    warmupTotal: warm ? warm.requests.total : 0,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 export interface GetLoad {

@@ -12,9 +12,12 @@ export function rssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-/** User + system CPU seconds used so far. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * User + system CPU seconds used so far: by the whole process (all its threads), or with `tid` by
+ * one thread of it (a Node process's main thread, its event loop, has tid = pid).
+ */
+export function cpuSeconds(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   // The command name may contain spaces; fields after it are fixed.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
