@@ -33,6 +33,16 @@ describe('the spec journey in PostgreSQL mode', { skip: postgresSkip(), timeout:
     assert.match(server.output(), /Webhook Chat is running \(postgres\)/);
   });
 
+  test('/metrics shows the database ping, and no SQLite WAL gauge', async () => {
+    const response = await fetch(`${server.url}/metrics`);
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.match(text, /^database_ping_seconds \d/m);
+    assert.match(text, /^outbox_backlog \d/m);
+    // The WAL gauge exists only for a store that has a WAL file of its own (SQLite on a file).
+    assert.doesNotMatch(text, /sqlite_wal_bytes/);
+  });
+
   test('assign, signed delivery, bearer answer, get-responses', async () => {
     const agent = await server.createAgent({ name: 'Helper', endpointUrl: agentServer.url });
     const page = new Session(server.url);
