@@ -13,6 +13,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -175,6 +176,45 @@ describe('SQLite durability settings', () => {
     release();
     await second;
     assert.equal(secondRan, true);
+    assert.ok(await store.getTask('t2'));
+  });
+
+  test('a checkpoint worker that asks for a hold and then never answers holds commits only up to maxHoldMs', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'webhook-chat-hung-checkpointer-'));
+    const path = join(dir, 'chat.db');
+    const maxHoldMs = 400;
+    // The timer is long: the worker asks for a hold only when this test makes it look as if it had.
+    const store = new SqliteStore({ path, synchronous: 'FULL', checkpoint: { intervalMs: 60_000, maxHoldMs } });
+    t.after(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await store.migrate();
+    await store.insertAgent(agent('ag1'));
+    const { worker } = (store as unknown as { checkpointer: { worker: Worker } }).checkpointer;
+    // A hung worker: alive, but it never hears the writer is quiet, so it never says 'resume'.
+    const dropped: unknown[] = [];
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (message: unknown) => (message === 'quiet' ? void dropped.push(message) : post(message));
+    worker.emit('message', 'quiesce');
+    await eventually(() => assert.deepEqual(dropped, ['quiet']), 2000);
+    let committed = false;
+    const commit = store.transaction((tx) => tx.insertTask(task('t1', 'ag1'))).then(() => (committed = true));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(committed, false, 'the writer is held: the commit waits');
+    // The safety release lets it go, although the worker never answered.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the writer was never released')), maxHoldMs + 3000);
+    });
+    try {
+      await Promise.race([commit, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+    assert.ok(await store.getTask('t1'));
+    // And the writer is not held any more: the next commit goes through at once.
+    await store.transaction((tx) => tx.insertTask(task('t2', 'ag1')));
     assert.ok(await store.getTask('t2'));
   });
 

@@ -91,11 +91,13 @@ export interface CheckpointerOptions {
   intervalMs?: number;
   /** How many WAL frames (pages) before the writer is held for a checkpoint that finishes. */
   restartFrames?: number;
+  /** The longest the writer is held if the worker never says it is done (it died, or hangs). */
+  maxHoldMs?: number;
   /** Told about checkpoint errors (the worker carries on) and a worker that died. */
   onError?: (error: Error) => void;
 }
 
-/** The longest the writer is held if the worker never says it is done (it died, or hangs). */
+/** The catch-up pass takes a millisecond or a few; a worker silent for this long is not coming back soon. */
 const MAX_HOLD_MS = 2000;
 
 export class Checkpointer {
@@ -145,7 +147,7 @@ export class Checkpointer {
       return;
     }
     this.release = release;
-    this.holdTimer = setTimeout(() => this.letGo(), MAX_HOLD_MS);
+    this.holdTimer = setTimeout(() => this.letGo(), this.options.maxHoldMs ?? MAX_HOLD_MS);
     this.holdTimer.unref();
     this.worker.postMessage('quiet');
   }
