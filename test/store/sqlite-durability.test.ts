@@ -42,6 +42,18 @@ function durability(store: Store): { synchronous: 'FULL' | 'NORMAL'; journalMode
   return { synchronous, journalMode };
 }
 
+/** The WAL header's salts: SQLite draws new ones each time it starts the WAL over from the top. */
+function walSalts(path: string): string {
+  const fd = openSync(`${path}-wal`, 'r');
+  try {
+    const header = Buffer.alloc(8);
+    readSync(fd, header, 0, 8, 16);
+    return header.toString('hex');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 describe('SQLite durability settings', () => {
   test('by default commits are FULL-durable, in WAL mode', async (t) => {
     const { store, path } = await open(t);
@@ -111,17 +123,7 @@ describe('SQLite durability settings', () => {
     await store.migrate();
     await store.insertAgent(agent('ag1'));
     await store.transaction((tx) => tx.insertTask(task('t1', 'ag1')));
-    /** The WAL header's salts: SQLite draws new ones each time it starts the WAL over from the top. */
-    const salts = (): string => {
-      const fd = openSync(`${path}-wal`, 'r');
-      try {
-        const header = Buffer.alloc(8);
-        readSync(fd, header, 0, 8, 16);
-        return header.toString('hex');
-      } finally {
-        closeSync(fd);
-      }
-    };
+    const salts = (): string => walSalts(path);
     const text = 'x'.repeat(1500);
     const seen = new Set<string>();
     let largestWal = 0;
@@ -145,6 +147,64 @@ describe('SQLite durability settings', () => {
     assert.ok(largestWal < 16 * 1024 * 1024, `the WAL peaked at ${largestWal} bytes`);
     // Nothing was lost or stored twice while commits were held for the checkpoints.
     assert.equal((await store.listCommunications('t1', 0, 5000)).length, 4000);
+  });
+
+  test('while a reader keeps an old snapshot the writer is not held; once it ends, the WAL starts over and its file is cut back', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'webhook-chat-wal-pinned-'));
+    const path = join(dir, 'chat.db');
+    const walSizeLimit = 2 * 1024 * 1024;
+    const store = new SqliteStore({ path, synchronous: 'FULL', checkpoint: { intervalMs: 10, restartFrames: 50, walSizeLimit } });
+    const reader = new Database(path, { readonly: true });
+    t.after(async () => {
+      if (reader.inTransaction) reader.exec('COMMIT');
+      reader.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await store.migrate();
+    await store.insertAgent(agent('ag1'));
+    await store.transaction((tx) => tx.insertTask(task('t1', 'ag1')));
+    const { worker } = (store as unknown as { checkpointer: { worker: Worker } }).checkpointer;
+    let holds = 0;
+    worker.on('message', (message) => {
+      if (message === 'quiesce') holds++;
+    });
+    const text = 'x'.repeat(1500);
+    let seq = 0;
+    /** Writes until `done()` or `ms` pass, with two transactions always queued (the writer is never idle). */
+    const writeFor = async (ms: number, done: () => boolean = () => false): Promise<void> => {
+      const end = performance.now() + ms;
+      while (performance.now() < end && !done()) {
+        await Promise.all(
+          [0, 1].map(() => {
+            const n = ++seq;
+            return store.transaction((tx) => tx.insertCommunication(userMessage('t1', n, 'ag1', { response: text })));
+          }),
+        );
+      }
+    };
+    const walBytes = (): number => statSync(`${path}-wal`).size;
+    // A read transaction that stays open, as a long report or a VACUUM INTO backup would: the
+    // frames written after it began cannot be copied, so no checkpoint finishes and the WAL
+    // cannot start over while it lasts.
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) AS n FROM communications').get();
+    await writeFor(1500);
+    // Ticks come every 10 ms and every one finds the WAL past 50 frames, but also frames it could
+    // not copy: holding the writer would not let the checkpoint finish, so it is not held (here it
+    // would be held over a hundred times). One hold may have started before the reader began.
+    assert.ok(holds <= 1, `the writer was held ${holds} times in 1.5 s while the reader kept the WAL`);
+    const pinnedSalts = walSalts(path);
+    const pinnedBytes = walBytes();
+    assert.ok(pinnedBytes > walSizeLimit, `the WAL grew to ${pinnedBytes} bytes while pinned`);
+    // The reader ends: a checkpoint can finish (with a hold if need be), and the WAL starts over
+    // from its top: new salts, and a file cut back to walSizeLimit.
+    reader.exec('COMMIT');
+    await writeFor(10_000, () => walSalts(path) !== pinnedSalts);
+    assert.notEqual(walSalts(path), pinnedSalts, 'the WAL started over once the reader was gone');
+    await writeFor(500);
+    assert.ok(walBytes() <= walSizeLimit, `the WAL file is ${walBytes()} bytes after starting over (${pinnedBytes} while pinned)`);
+    assert.equal((await store.listCommunications('t1', 0, seq + 10)).length, seq);
   });
 
   test('a hold for the checkpointer waits for the group being committed, and holds the next until released', async (t) => {

@@ -17,6 +17,12 @@
  * next transaction starts the WAL over. The hold lasts a millisecond or a few (1.4 ms median
  * here), once per `restartFrames` frames at most.
  *
+ * A reader whose snapshot is older than the WAL's newest frames (a long read, a backup) keeps those
+ * frames from being copied, and so the WAL from starting over, for as long as it reads. A pass
+ * that leaves frames it saw uncopied shows such a reader, and then the writer is not held: it
+ * could not help. Once the reader is done and the WAL starts over, SQLite cuts the file back to
+ * `walSizeLimit` (64 MB), so a long read does not leave a large WAL file behind.
+ *
  * If the worker fails, the writer's autocheckpoint is turned back on, so the WAL never grows
  * without bound.
  */
@@ -51,8 +57,10 @@ const later = () => {
 const tick = () => {
   const result = checkpoint();
   // The writer appended more while this copied (\`log\` is what the pass saw at its start), so the
-  // WAL cannot start over yet: catch up while the writer holds still.
-  if (result && result.log >= workerData.restartFrames) {
+  // WAL cannot start over yet: catch up while the writer holds still. Unless this pass left some
+  // of what it saw uncopied: a reader's older snapshot still needs those frames (a long read, a
+  // backup), and until it ends no checkpoint can finish, held writer or not.
+  if (result && result.log >= workerData.restartFrames && result.checkpointed >= result.log) {
     parentPort.postMessage('quiesce');
     return;
   }
@@ -93,12 +101,20 @@ export interface CheckpointerOptions {
   restartFrames?: number;
   /** The longest the writer is held if the worker never says it is done (it died, or hangs). */
   maxHoldMs?: number;
+  /**
+   * The size the WAL file is cut back to when it starts over (SQLite's journal_size_limit). Under
+   * steady traffic the file stays well below it; after a long read made it grow, this gives the
+   * disk back.
+   */
+  walSizeLimit?: number;
   /** Told about checkpoint errors (the worker carries on) and a worker that died. */
   onError?: (error: Error) => void;
 }
 
 /** The catch-up pass takes a millisecond or a few; a worker silent for this long is not coming back soon. */
 const MAX_HOLD_MS = 2000;
+/** Well above the WAL's size under steady traffic (a few MB to a few tens of MB). */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
 export class Checkpointer {
   private readonly worker: Worker;
@@ -110,9 +126,15 @@ export class Checkpointer {
   constructor(private readonly options: CheckpointerOptions) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     options.writer.pragma('wal_autocheckpoint = 0');
+    options.writer.pragma(`journal_size_limit = ${Math.floor(options.walSizeLimit ?? WAL_SIZE_LIMIT)}`);
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver, path: options.path, intervalMs: options.intervalMs ?? 200, restartFrames: options.restartFrames ?? 1000 },
+      workerData: {
+        driver,
+        path: options.path,
+        intervalMs: options.intervalMs ?? 200,
+        restartFrames: options.restartFrames ?? 1000,
+      },
     });
     // A checkpointer must never keep the process alive on its own.
     this.worker.unref();

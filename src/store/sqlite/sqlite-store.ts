@@ -60,7 +60,7 @@ export interface SqliteStoreOptions {
   /** Hears of background failures (a WAL checkpoint that failed). */
   onError?: (error: Error) => void;
   /** How the WAL is checkpointed (tests make it small and frequent). */
-  checkpoint?: Pick<CheckpointerOptions, 'intervalMs' | 'restartFrames' | 'maxHoldMs'>;
+  checkpoint?: Pick<CheckpointerOptions, 'intervalMs' | 'restartFrames' | 'maxHoldMs' | 'walSizeLimit'>;
 }
 
 export class SqliteStore implements Store {
