@@ -190,10 +190,10 @@ describe('SQLite durability settings', () => {
     reader.exec('BEGIN');
     reader.prepare('SELECT COUNT(*) AS n FROM communications').get();
     await writeFor(1500);
-    // Ticks come every 10 ms and every one finds the WAL past 50 frames, but also frames it could
-    // not copy: holding the writer would not let the checkpoint finish, so it is not held (here it
-    // would be held over a hundred times). One hold may have started before the reader began.
-    assert.ok(holds <= 1, `the writer was held ${holds} times in 1.5 s while the reader kept the WAL`);
+    // Ticks come every 10 ms and every one finds the WAL past 50 frames. Holding the writer cannot
+    // let a checkpoint finish while the reader lasts, so after the first hold shows that, it is not
+    // held again (without that, over a hundred times here). One more may have begun before the read.
+    assert.ok(holds <= 2, `the writer was held ${holds} times in 1.5 s while the reader kept the WAL`);
     const pinnedSalts = walSalts(path);
     const pinnedBytes = walBytes();
     assert.ok(pinnedBytes > walSizeLimit, `the WAL grew to ${pinnedBytes} bytes while pinned`);

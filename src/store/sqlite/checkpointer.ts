@@ -18,9 +18,9 @@
  * here), once per `restartFrames` frames at most.
  *
  * A reader whose snapshot is older than the WAL's newest frames (a long read, a backup) keeps those
- * frames from being copied, and so the WAL from starting over, for as long as it reads. A pass
- * that leaves frames it saw uncopied shows such a reader, and then the writer is not held: it
- * could not help. Once the reader is done and the WAL starts over, SQLite cuts the file back to
+ * frames from being copied, and so the WAL from starting over, for as long as it reads. A catch-up
+ * pass that leaves frames uncopied although the writer was held shows such a reader, and then the
+ * writer is not held again until a pass copies everything it saw: holding it could not help. Once the reader is done and the WAL starts over, SQLite cuts the file back to
  * `walSizeLimit` (64 MB), so a long read does not leave a large WAL file behind.
  *
  * If the worker fails, the writer's autocheckpoint is turned back on, so the WAL never grows
@@ -54,13 +54,16 @@ const checkpoint = () => {
 const later = () => {
   if (!stopped) timer = setTimeout(tick, workerData.intervalMs);
 };
+// Set when a catch-up pass, run while the writer was held, still left frames uncopied: only a
+// reader's older snapshot (a long read, a backup) can do that, and until it ends no checkpoint can
+// finish, held writer or not. Cleared by the first pass that copies everything it saw.
+let readerPinsWal = false;
 const tick = () => {
   const result = checkpoint();
+  if (result && result.checkpointed >= result.log) readerPinsWal = false;
   // The writer appended more while this copied (\`log\` is what the pass saw at its start), so the
-  // WAL cannot start over yet: catch up while the writer holds still. Unless this pass left some
-  // of what it saw uncopied: a reader's older snapshot still needs those frames (a long read, a
-  // backup), and until it ends no checkpoint can finish, held writer or not.
-  if (result && result.log >= workerData.restartFrames && result.checkpointed >= result.log) {
+  // WAL cannot start over yet: catch up while the writer holds still (unless that cannot help).
+  if (result && result.log >= workerData.restartFrames && !readerPinsWal) {
     parentPort.postMessage('quiesce');
     return;
   }
@@ -68,7 +71,8 @@ const tick = () => {
 };
 parentPort.on('message', (message) => {
   if (message === 'quiet') {
-    checkpoint();
+    const result = checkpoint();
+    if (result && result.checkpointed < result.log) readerPinsWal = true;
     parentPort.postMessage('resume');
     later();
     return;
