@@ -200,23 +200,19 @@ export const ingest: Bench = async ({ quick, log }) => {
     label: `${cores} cores ÷ (0.8 × floor req/s) − the load client's CPU per webhook`,
     value: medOf(cpuBudgets),
   };
+  /** One target's CPU per webhook against a budget: its median, and the median of per-round ratios. */
+  const cpuFigure = (label: string, name: string, pick: (c: CpuPerWebhook) => number, baseline: Figure['baseline'], budgets: number[]): Figure => ({
+    label,
+    value: medOf(perRound(name, pick)),
+    unit: 'µs',
+    baseline,
+    ratio: against(name, pick, budgets),
+  });
   figures.push(
-    { label: 'event-loop CPU per webhook, FULL', value: medOf(perRound('FULL', loop)), unit: 'µs', baseline: loopBudget, ratio: against('FULL', loop, loopBudgets) },
-    {
-      label: 'event-loop CPU per webhook, the HTTP stack alone',
-      value: medOf(perRound('stack', loop)),
-      unit: 'µs',
-      baseline: { ...loopBudget, label: 'the same share' },
-      ratio: against('stack', loop, loopBudgets),
-    },
-    { label: 'server CPU per webhook (all threads), FULL', value: medOf(perRound('FULL', all)), unit: 'µs', baseline: cpuBudget, ratio: against('FULL', all, cpuBudgets) },
-    {
-      label: 'server CPU per webhook (all threads), the HTTP stack alone',
-      value: medOf(perRound('stack', all)),
-      unit: 'µs',
-      baseline: { ...cpuBudget, label: 'the same' },
-      ratio: against('stack', all, cpuBudgets),
-    },
+    cpuFigure('event-loop CPU per webhook, FULL', 'FULL', loop, loopBudget, loopBudgets),
+    cpuFigure('event-loop CPU per webhook, the HTTP stack alone', 'stack', loop, { ...loopBudget, label: 'the same share' }, loopBudgets),
+    cpuFigure('server CPU per webhook (all threads), FULL', 'FULL', all, cpuBudget, cpuBudgets),
+    cpuFigure('server CPU per webhook (all threads), the HTTP stack alone', 'stack', all, { ...cpuBudget, label: 'the same' }, cpuBudgets),
   );
   const busyAtFloor = (runs.floor ?? []).map((r, i) => {
     const c = cpu.floor?.[i];
